@@ -1,0 +1,38 @@
+/**
+ * Configuration comes from the environment only, read once. Unset DATABASE_URL / TEMPORAL_ADDRESS mean
+ * "embedded defaults" to `npm run dev` and are an error for the production entries.
+ */
+export interface Config {
+  databaseUrl: string | undefined;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** How long a generation may hold its reservation before a durable timer releases it. */
+  holdTimeoutMs: number;
+  port: number;
+}
+
+const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || 'billing',
+    holdTimeoutMs: positiveInt('HOLD_TIMEOUT_MS', env.HOLD_TIMEOUT_MS, DEFAULT_HOLD_TIMEOUT_MS),
+    port: positiveInt('PORT', env.PORT, 3000),
+  };
+}
+
+export function requireSetting(name: string, value: string | undefined): string {
+  if (!value) throw new Error(`${name} is not set (it is required outside \`npm run dev\`)`);
+  return value;
+}

@@ -1,0 +1,208 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/pool';
+import { DomainError, notFound } from '../errors';
+import { requireCredits, requireNonEmpty } from './amounts';
+import type { CapturePlan } from './capture';
+import { requireFormat, unknownFormat } from './formats';
+import { toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
+
+/**
+ * The credit ledger's operations. Each is a single call of a PL/pgSQL function from the first
+ * migration, so each runs in one transaction with one ledger row, and each is idempotent on its
+ * business key: the generation id for reserve/capture/release/expire, the caller's key for grants.
+ * Input is validated here first, so bad input never reaches the database.
+ */
+
+export type Executor = Pick<Db, 'executeQuery'> | Db;
+
+export interface ReserveInput {
+  orgId: string;
+  projectId: string;
+  generationId: string;
+  format: string;
+}
+
+export type ReserveResult =
+  | { status: 'reserved'; reservedCredits: number; duplicate: boolean; credits: CreditsSnapshot }
+  | { status: 'rejected'; code: 'BILLING_EXHAUSTED'; required: number; available: number; credits: CreditsSnapshot };
+
+export async function reserveCredits(db: Db, input: ReserveInput): Promise<ReserveResult> {
+  const orgId = requireNonEmpty('orgId', input.orgId);
+  const projectId = requireNonEmpty('projectId', input.projectId);
+  const generationId = requireNonEmpty('generationId', input.generationId);
+  const format = requireFormat(input.format);
+  const { rows } = await sql<{ outcome: string; amount: number | null; snapshot: SnapshotRow | null }>`
+    SELECT outcome, amount, snapshot FROM credits_reserve(${orgId}, ${projectId}, ${generationId}, ${format})
+  `.execute(db);
+  const row = single(rows);
+  switch (row.outcome) {
+    case 'reserved':
+    case 'duplicate':
+      return {
+        status: 'reserved',
+        reservedCredits: row.amount!,
+        duplicate: row.outcome === 'duplicate',
+        credits: toCreditsSnapshot(row.snapshot!),
+      };
+    case 'insufficient': {
+      const credits = toCreditsSnapshot(row.snapshot!);
+      return { status: 'rejected', code: 'BILLING_EXHAUSTED', required: row.amount!, available: credits.available, credits };
+    }
+    case 'unknown_format':
+      throw unknownFormat();
+    case 'project_not_found':
+      throw notFound('project', projectId);
+    case 'generation_conflict':
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `generation ${generationId} already exists`, { generationId });
+    default:
+      throw unexpected('credits_reserve', row.outcome);
+  }
+}
+
+export interface CaptureInput {
+  orgId: string;
+  generationId: string;
+  actualCredits: number;
+  model?: string | null;
+}
+
+export interface CaptureResult {
+  status: 'captured';
+  duplicate: boolean;
+  charge: CapturePlan & { actual: number; hold: number };
+  credits: CreditsSnapshot;
+}
+
+export async function captureCredits(db: Db, input: CaptureInput): Promise<CaptureResult> {
+  const orgId = requireNonEmpty('orgId', input.orgId);
+  const generationId = requireNonEmpty('generationId', input.generationId);
+  const actual = requireCredits('actualCredits', input.actualCredits, { min: 0 });
+  const model = input.model == null ? null : requireNonEmpty('model', input.model);
+  const { rows } = await sql<{
+    outcome: string;
+    status: string | null;
+    detail: { actual: number; hold: number; fromIncluded: number; fromPrepaid: number; overage: number; writtenOff: number } | null;
+    snapshot: SnapshotRow | null;
+  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model})`.execute(db);
+  const row = single(rows);
+  switch (row.outcome) {
+    case 'captured':
+    case 'duplicate': {
+      const d = row.detail!;
+      return {
+        status: 'captured',
+        duplicate: row.outcome === 'duplicate',
+        charge: { ...d, released: Math.max(0, d.hold - d.actual) },
+        credits: toCreditsSnapshot(row.snapshot!),
+      };
+    }
+    case 'conflict':
+      throw alreadyEnded(generationId, 'captured', { capturedCredits: row.detail?.actual });
+    case 'not_held':
+      throw alreadyEnded(generationId, row.status);
+    case 'not_found':
+      throw notFound('generation', generationId);
+    default:
+      throw unexpected('credits_capture', row.outcome);
+  }
+}
+
+export type ReleaseKind = 'release' | 'expire';
+
+export interface ReleaseInput {
+  orgId: string;
+  generationId: string;
+  kind: ReleaseKind;
+  reason?: string | null;
+}
+
+export interface ReleaseResult {
+  status: 'released' | 'expired';
+  duplicate: boolean;
+  releasedCredits: number;
+  credits: CreditsSnapshot;
+}
+
+export async function releaseCredits(db: Db, input: ReleaseInput): Promise<ReleaseResult> {
+  const orgId = requireNonEmpty('orgId', input.orgId);
+  const generationId = requireNonEmpty('generationId', input.generationId);
+  const reason = input.reason == null ? null : requireNonEmpty('reason', input.reason, 1000);
+  const { rows } = await sql<{ outcome: string; status: string | null; amount: number | null; snapshot: SnapshotRow | null }>`
+    SELECT outcome, status, amount, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason})
+  `.execute(db);
+  const row = single(rows);
+  switch (row.outcome) {
+    case 'released':
+    case 'expired':
+    case 'duplicate':
+      return {
+        status: row.status as 'released' | 'expired',
+        duplicate: row.outcome === 'duplicate',
+        releasedCredits: row.amount!,
+        credits: toCreditsSnapshot(row.snapshot!),
+      };
+    case 'not_held':
+      throw alreadyEnded(generationId, row.status);
+    case 'not_found':
+      throw notFound('generation', generationId);
+    default:
+      throw unexpected('credits_release', row.outcome);
+  }
+}
+
+export interface GrantInput {
+  orgId: string;
+  bucket: 'included' | 'prepaid';
+  credits: number;
+  idempotencyKey: string;
+  reason?: string;
+}
+
+export async function grantCredits(db: Db, input: GrantInput): Promise<{ duplicate: boolean; credits: CreditsSnapshot }> {
+  const orgId = requireNonEmpty('orgId', input.orgId);
+  const credits = requireCredits('credits', input.credits);
+  const key = requireNonEmpty('idempotencyKey', input.idempotencyKey);
+  if (input.bucket !== 'included' && input.bucket !== 'prepaid') {
+    throw new DomainError('VALIDATION_FAILED', 'bucket must be included or prepaid', { field: 'bucket' });
+  }
+  const { rows } = await sql<{ outcome: string; snapshot: SnapshotRow | null }>`
+    SELECT outcome, snapshot FROM credits_grant(${orgId}, ${input.bucket}, ${credits}, ${key}, ${input.reason ?? null})
+  `.execute(db);
+  const row = single(rows);
+  switch (row.outcome) {
+    case 'granted':
+    case 'duplicate':
+      return { duplicate: row.outcome === 'duplicate', credits: toCreditsSnapshot(row.snapshot!) };
+    case 'key_reused':
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `grant key ${key} was used for a different grant`, { key });
+    case 'org_not_found':
+      throw notFound('organization', orgId);
+    default:
+      throw unexpected('credits_grant', row.outcome);
+  }
+}
+
+export async function getCreditsSnapshot(db: Db, orgId: string): Promise<CreditsSnapshot> {
+  const { rows } = await sql<{ snapshot: SnapshotRow }>`
+    SELECT to_jsonb(s) AS snapshot FROM credit_snapshots s WHERE s.org_id = ${orgId}
+  `.execute(db);
+  if (rows.length === 0) throw notFound('organization', orgId);
+  return toCreditsSnapshot(rows[0]!.snapshot);
+}
+
+function single<T>(rows: T[]): T {
+  if (rows.length !== 1) throw new Error(`ledger function returned ${rows.length} rows, expected 1`);
+  return rows[0]!;
+}
+
+function alreadyEnded(generationId: string, status: string | null, extra: Record<string, unknown> = {}): DomainError {
+  return new DomainError('GENERATION_ALREADY_ENDED', `generation ${generationId} has already ended (${status})`, {
+    generationId,
+    status,
+    ...extra,
+  });
+}
+
+function unexpected(fn: string, outcome: string): Error {
+  return new Error(`${fn} returned unexpected outcome ${outcome}`);
+}

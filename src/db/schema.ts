@@ -1,0 +1,120 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
+ * safe integer, so a number here is always exact.
+ */
+type Int8 = number;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export type BillingMode = 'agency' | 'byo';
+export type BillingStatus = 'active' | 'past_due' | 'paused' | 'canceled';
+export type GenerationStatus = 'running' | 'completed' | 'failed' | 'expired';
+export type ReservationStatus = 'held' | 'captured' | 'released' | 'expired';
+export type LedgerEntryType = 'grant_included' | 'grant_prepaid' | 'reserve' | 'capture' | 'release' | 'expire';
+
+export interface TiersTable {
+  id: string;
+  name: string;
+  included_credits_per_period: Int8;
+  overage_allowed: boolean;
+  pack_discount_bps: number;
+  rollover_days: number;
+}
+
+export interface GenerationFormatsTable {
+  format: string;
+  estimated_credits: Int8;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  tier_id: string;
+  billing_mode: BillingMode;
+  billing_status: ColumnType<BillingStatus, BillingStatus | undefined, BillingStatus>;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  billing_anchor: Date;
+  created_at: CreatedAt;
+}
+
+export interface ProjectsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface CreditBalancesTable {
+  org_id: string;
+  included_remaining: Generated<Int8>;
+  prepaid_balance: Generated<Int8>;
+  reserved_credits: Generated<Int8>;
+  included_this_period: Generated<Int8>;
+  used_this_period: Generated<Int8>;
+  overage_this_period: Generated<Int8>;
+  written_off_this_period: Generated<Int8>;
+  period_start: Date;
+  period_end: Date;
+  updated_at: Generated<Date>;
+}
+
+export interface GenerationsTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  format: string;
+  status: GenerationStatus;
+  estimated_credits: Int8;
+  actual_credits: Int8 | null;
+  model: string | null;
+  failure_reason: string | null;
+  created_at: CreatedAt;
+  ended_at: Date | null;
+}
+
+export interface ReservationsTable {
+  generation_id: string;
+  org_id: string;
+  amount: Int8;
+  status: ReservationStatus;
+  captured_credits: Int8 | null;
+  created_at: CreatedAt;
+  settled_at: Date | null;
+}
+
+export interface CreditLedgerTable {
+  id: Generated<Int8>;
+  org_id: string;
+  entry_type: LedgerEntryType;
+  idempotency_key: string;
+  generation_id: string | null;
+  project_id: string | null;
+  included_delta: Generated<Int8>;
+  prepaid_delta: Generated<Int8>;
+  reserved_delta: Generated<Int8>;
+  allowance_delta: Generated<Int8>;
+  used_delta: Generated<Int8>;
+  overage_delta: Generated<Int8>;
+  written_off_delta: Generated<Int8>;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  tiers: TiersTable;
+  generation_formats: GenerationFormatsTable;
+  organizations: OrganizationsTable;
+  projects: ProjectsTable;
+  credit_balances: CreditBalancesTable;
+  generations: GenerationsTable;
+  reservations: ReservationsTable;
+  credit_ledger: CreditLedgerTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type NewOrganization = Insertable<OrganizationsTable>;
+export type Project = Selectable<ProjectsTable>;
+export type CreditBalance = Selectable<CreditBalancesTable>;
+export type Generation = Selectable<GenerationsTable>;
+export type LedgerEntry = Selectable<CreditLedgerTable>;

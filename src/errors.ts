@@ -1,0 +1,44 @@
+/**
+ * The small set of domain errors. Each has a stable string code that clients can branch on; the HTTP
+ * status and the Temporal failure type are derived from the code in exactly one place each.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  UNKNOWN_FORMAT: 400,
+  UNAUTHENTICATED: 401,
+  BILLING_EXHAUSTED: 402,
+  PAYMENT_DECLINED: 402,
+  NOT_FOUND: 404,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  GENERATION_ALREADY_ENDED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  KILL_SWITCH: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  get httpStatus(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+}
+
+export const notFound = (resource: string, id: string): DomainError =>
+  new DomainError('NOT_FOUND', `${resource} ${id} not found`, { resource, id });
+
+export const invalid = (field: string, message: string): DomainError =>
+  new DomainError('VALIDATION_FAILED', `${field}: ${message}`, { field });

@@ -1,0 +1,70 @@
+import type { Db } from '../db/pool';
+import type { BillingMode } from '../db/schema';
+import { periodContaining } from '../billing/period';
+import { requireNonEmpty } from '../credits/amounts';
+import { getCreditsSnapshot, grantCredits } from '../credits/ledger';
+import type { CreditsSnapshot } from '../credits/snapshot';
+import { DomainError, invalid, notFound } from '../errors';
+import { newId } from '../ids';
+
+export interface CreateOrgInput {
+  name: string;
+  tier: string;
+  mode?: BillingMode;
+  /** The billing anniversary; defaults to now. */
+  anchor?: Date;
+  projectName?: string;
+}
+
+export interface CreatedOrg {
+  orgId: string;
+  projectId: string;
+  credits: CreditsSnapshot;
+}
+
+/**
+ * Opens an org with its default project, its balance row for the current period, and the tier's
+ * included allowance for that period as a ledger grant (so the ledger explains the opening balance).
+ */
+export async function createOrganization(db: Db, input: CreateOrgInput): Promise<CreatedOrg> {
+  const name = requireNonEmpty('name', input.name);
+  const mode = input.mode ?? 'byo';
+  if (mode !== 'agency' && mode !== 'byo') throw invalid('mode', 'must be agency or byo');
+  const anchor = input.anchor ?? new Date();
+  const tier = await db.selectFrom('tiers').selectAll().where('id', '=', input.tier).executeTakeFirst();
+  if (!tier) throw new DomainError('VALIDATION_FAILED', `tier: unknown tier ${input.tier}`, { field: 'tier' });
+
+  const orgId = newId('org');
+  const projectId = newId('prj');
+  const period = periodContaining(anchor, anchor);
+  // One transaction, so an org never exists without its balance row and its opening allowance.
+  const credits = await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('organizations')
+      .values({ id: orgId, name, tier_id: tier.id, billing_mode: mode, billing_anchor: anchor })
+      .execute();
+    await trx.insertInto('projects').values({ id: projectId, org_id: orgId, name: input.projectName ?? 'Default' }).execute();
+    await trx
+      .insertInto('credit_balances')
+      .values({ org_id: orgId, period_start: period.start, period_end: period.end })
+      .execute();
+    if (tier.included_credits_per_period === 0) return getCreditsSnapshot(trx, orgId);
+    const granted = await grantCredits(trx, {
+      orgId,
+      bucket: 'included',
+      credits: tier.included_credits_per_period,
+      idempotencyKey: `period:${period.start.toISOString()}:included`,
+      reason: `${tier.name} allowance`,
+    });
+    return granted.credits;
+  });
+  return { orgId, projectId, credits };
+}
+
+export async function createProject(db: Db, orgId: string, name: string): Promise<{ projectId: string }> {
+  const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+  if (!org) throw notFound('organization', orgId);
+  const projectId = newId('prj');
+  await db.insertInto('projects').values({ id: projectId, org_id: orgId, name: requireNonEmpty('name', name) }).execute();
+  return { projectId };
+}

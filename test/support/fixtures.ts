@@ -1,0 +1,32 @@
+import type { Db } from '../../src/db/pool';
+import { grantCredits } from '../../src/credits/ledger';
+import { createOrganization } from '../../src/orgs/orgs';
+
+let seq = 0;
+
+/** An org on `tier` (its allowance granted as included credits) plus `prepaid` purchased credits. */
+export async function makeOrg(db: Db, opts: { tier?: string; prepaid?: number; anchor?: Date } = {}) {
+  const org = await createOrganization(db, { name: `Test org ${++seq}`, tier: opts.tier ?? 'free', anchor: opts.anchor });
+  if (opts.prepaid) {
+    await grantCredits(db, { orgId: org.orgId, bucket: 'prepaid', credits: opts.prepaid, idempotencyKey: `test:prepaid:${org.orgId}` });
+  }
+  return org;
+}
+
+export async function ledgerRowCount(db: Db, orgId?: string): Promise<number> {
+  let q = db.selectFrom('credit_ledger').select((eb) => eb.fn.countAll<string>().as('n'));
+  if (orgId) q = q.where('org_id', '=', orgId);
+  const { n } = await q.executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Everything a write could touch, to prove that a refused operation wrote nothing. */
+export async function fingerprint(db: Db) {
+  const [balances, ledger, generations, reservations] = await Promise.all([
+    db.selectFrom('credit_balances').selectAll().orderBy('org_id').execute(),
+    ledgerRowCount(db),
+    db.selectFrom('generations').select(['id', 'status']).orderBy('id').execute(),
+    db.selectFrom('reservations').select(['generation_id', 'status']).orderBy('generation_id').execute(),
+  ]);
+  return { balances, ledger, generations, reservations };
+}
