@@ -1,0 +1,28 @@
+import type { Db } from '../src/db/pool';
+import {
+  captureCredits,
+  releaseCredits,
+  reserveCredits,
+  type CaptureInput,
+  type CaptureResult,
+  type ReleaseInput,
+  type ReleaseResult,
+  type ReserveInput,
+  type ReserveResult,
+} from '../src/credits/ledger';
+import { asActivity } from '../src/temporal/failures';
+
+/**
+ * Credit activities: each moves credits in exactly one database transaction, keyed by the generation
+ * id (never the run id, which changes on continue-as-new), so a retry after a commit that was never
+ * reported changes nothing and returns the same outcome.
+ */
+export function createCreditActivities(db: Db) {
+  return {
+    reserveCredits: (input: ReserveInput): Promise<ReserveResult> => asActivity(() => reserveCredits(db, input)),
+    captureCredits: (input: CaptureInput): Promise<CaptureResult> => asActivity(() => captureCredits(db, input)),
+    releaseCredits: (input: ReleaseInput): Promise<ReleaseResult> => asActivity(() => releaseCredits(db, input)),
+  };
+}
+
+export type CreditActivities = ReturnType<typeof createCreditActivities>;

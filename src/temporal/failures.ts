@@ -1,0 +1,50 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, isErrorCode, type ErrorCode } from '../errors';
+
+/**
+ * Domain errors cross Temporal as non-retryable ApplicationFailures whose `type` is the stable code, so
+ * a retry never repeats a refusal and the client can rebuild the same DomainError on the other side.
+ * Safe to import from workflows: no I/O here.
+ */
+export function toApplicationFailure(err: DomainError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: err.code,
+    message: err.message,
+    details: err.details ? [err.details] : [],
+    nonRetryable: true,
+  });
+}
+
+/** Runs fn, turning a DomainError it throws into its ApplicationFailure; other errors stay retryable. */
+export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DomainError) throw toApplicationFailure(err);
+    throw err;
+  }
+}
+
+/** Finds the DomainError carried anywhere in a Temporal failure's cause chain. */
+export function domainErrorFrom(err: unknown): DomainError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof DomainError) return e;
+    if (e instanceof ApplicationFailure && isErrorCode(e.type)) {
+      const details = e.details?.[0];
+      return new DomainError(e.type as ErrorCode, e.message, isRecord(details) ? details : undefined);
+    }
+  }
+  return undefined;
+}
+
+/** Codes the workflows' retry policies must never retry. */
+export const NON_RETRYABLE_CODES: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'UNKNOWN_FORMAT',
+  'NOT_FOUND',
+  'IDEMPOTENCY_KEY_REUSED',
+  'GENERATION_ALREADY_ENDED',
+  'PAYMENT_DECLINED',
+];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,57 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CaptureResult, ReleaseResult, ReserveResult } from '../src/credits/ledger';
+
+/** Messages of the generation workflow, shared by the workflow and its client (defined once). */
+
+export interface GenerationInput {
+  orgId: string;
+  projectId: string;
+  generationId: string;
+  format: string;
+  /** How long the hold lives before a durable timer releases it. */
+  holdTimeoutMs: number;
+}
+
+export interface CompleteRequest {
+  actualCredits: number;
+  model?: string | null;
+}
+
+export interface FailRequest {
+  reason: string;
+}
+
+export type Ending =
+  | ({ kind: 'complete' } & CompleteRequest)
+  | ({ kind: 'fail' } & FailRequest)
+  | { kind: 'expire' };
+
+export type GenerationPhase =
+  | 'reserving'
+  | 'running'
+  | 'settling'
+  | 'completed'
+  | 'failed'
+  | 'expired'
+  | 'rejected'
+  | 'invalid';
+
+export interface GenerationState {
+  orgId: string;
+  projectId: string;
+  generationId: string;
+  format: string;
+  phase: GenerationPhase;
+  reservation?: ReserveResult;
+  ending?: Ending;
+  capture?: CaptureResult;
+  release?: ReleaseResult;
+  /** Why the generation never ran (bad input found by the ledger), as a domain error. */
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** An update, not a signal: the HTTP caller waits for the reservation outcome. */
+export const reserveUpdate = defineUpdate<ReserveResult>('reserve');
+export const completeUpdate = defineUpdate<CaptureResult, [CompleteRequest]>('complete');
+export const failUpdate = defineUpdate<ReleaseResult, [FailRequest]>('fail');
+export const stateQuery = defineQuery<GenerationState>('state');
