@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      eqeqeq: 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'off',
     },
   },
@@ -21,7 +21,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/activities/*', '**/activities'], allowTypeImports: true, message: 'import only types from activities/' },
+            {
+              group: ['**/activities/*', '**/activities'],
+              allowTypeImports: true,
+              message: 'import only types from activities/',
+            },
             { group: ['pg', 'kysely', 'stripe', 'node:*', 'fastify'], message: 'workflows do no I/O' },
           ],
         },

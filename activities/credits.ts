@@ -19,9 +19,12 @@ import { asActivity } from '../src/temporal/failures';
  */
 export function createCreditActivities(db: Db) {
   return {
-    reserveCredits: (input: ReserveInput): Promise<ReserveResult> => asActivity(() => reserveCredits(db, input)),
-    captureCredits: (input: CaptureInput): Promise<CaptureResult> => asActivity(() => captureCredits(db, input)),
-    releaseCredits: (input: ReleaseInput): Promise<ReleaseResult> => asActivity(() => releaseCredits(db, input)),
+    reserveCredits: (input: ReserveInput): Promise<ReserveResult> =>
+      asActivity(() => reserveCredits(db, input)),
+    captureCredits: (input: CaptureInput): Promise<CaptureResult> =>
+      asActivity(() => captureCredits(db, input)),
+    releaseCredits: (input: ReleaseInput): Promise<ReleaseResult> =>
+      asActivity(() => releaseCredits(db, input)),
   };
 }
 

@@ -10,9 +10,18 @@ export interface Config {
   /** How long a generation may hold its reservation before a durable timer releases it. */
   holdTimeoutMs: number;
   port: number;
+  /**
+   * Per API key, per process: a token bucket refilled at this rate. With N API processes behind a load
+   * balancer a key may get up to N times this.
+   */
+  rateLimitPerSecond: number;
+  /** The bucket's size: how many requests a key may send at once after being idle. */
+  rateLimitBurst: number;
 }
 
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 50;
+export const DEFAULT_RATE_LIMIT_BURST = 100;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -29,6 +38,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'billing',
     holdTimeoutMs: positiveInt('HOLD_TIMEOUT_MS', env.HOLD_TIMEOUT_MS, DEFAULT_HOLD_TIMEOUT_MS),
     port: positiveInt('PORT', env.PORT, 3000),
+    rateLimitPerSecond: positiveInt(
+      'RATE_LIMIT_PER_SECOND',
+      env.RATE_LIMIT_PER_SECOND,
+      DEFAULT_RATE_LIMIT_PER_SECOND,
+    ),
+    rateLimitBurst: positiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST),
   };
 }
 

@@ -22,19 +22,10 @@ export interface FailRequest {
 }
 
 export type Ending =
-  | ({ kind: 'complete' } & CompleteRequest)
-  | ({ kind: 'fail' } & FailRequest)
-  | { kind: 'expire' };
+  ({ kind: 'complete' } & CompleteRequest) | ({ kind: 'fail' } & FailRequest) | { kind: 'expire' };
 
 export type GenerationPhase =
-  | 'reserving'
-  | 'running'
-  | 'settling'
-  | 'completed'
-  | 'failed'
-  | 'expired'
-  | 'rejected'
-  | 'invalid';
+  'reserving' | 'running' | 'settling' | 'completed' | 'failed' | 'expired' | 'rejected' | 'invalid';
 
 export interface GenerationState {
   orgId: string;

@@ -15,7 +15,12 @@ import {
   type GenerationState,
 } from './generation-messages';
 
-const retry = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE_CODES };
+const retry = {
+  initialInterval: '200ms',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  nonRetryableErrorTypes: NON_RETRYABLE_CODES,
+};
 
 // Reserving is bounded: the caller is waiting, and a reservation that cannot be made in time is
 // refused rather than made long after the caller gave up.
@@ -26,7 +31,10 @@ const { reserveCredits } = proxyActivities<CreditActivities>({
 });
 
 // Ending a reservation is never given up (guarantee 5): it retries until the ledger answers.
-const { captureCredits, releaseCredits } = proxyActivities<CreditActivities>({ startToCloseTimeout: '30s', retry });
+const { captureCredits, releaseCredits } = proxyActivities<CreditActivities>({
+  startToCloseTimeout: '30s',
+  retry,
+});
 
 const SETTLED: GenerationState['phase'][] = ['completed', 'failed', 'expired', 'rejected', 'invalid'];
 
@@ -45,7 +53,9 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     await condition(() => state.phase !== 'reserving');
     if (state.error) {
       const { code, message, details } = state.error;
-      throw toApplicationFailure(new DomainError(isErrorCode(code) ? code : 'VALIDATION_FAILED', message, details));
+      throw toApplicationFailure(
+        new DomainError(isErrorCode(code) ? code : 'VALIDATION_FAILED', message, details),
+      );
     }
     return state.reservation!;
   });
@@ -58,7 +68,10 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
       if (!state.capture || !sameEnding(state.ending, ending)) throw alreadyEnded();
       return state.capture;
     },
-    { validator: (req: CompleteRequest) => validate(() => checkEnding({ kind: 'complete', ...completeArgs(req) })) },
+    {
+      validator: (req: CompleteRequest) =>
+        validate(() => checkEnding({ kind: 'complete', ...completeArgs(req) })),
+    },
   );
 
   setHandler(
@@ -69,7 +82,10 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
       if (!state.release || !sameEnding(state.ending, ending)) throw alreadyEnded();
       return state.release;
     },
-    { validator: (req: FailRequest) => validate(() => checkEnding({ kind: 'fail', reason: requireNonEmpty('reason', req?.reason, 1000) })) },
+    {
+      validator: (req: FailRequest) =>
+        validate(() => checkEnding({ kind: 'fail', reason: requireNonEmpty('reason', req?.reason, 1000) })),
+    },
   );
 
   /** The first ending wins; a repeat of it is answered with the same result, anything else is refused. */
@@ -87,11 +103,15 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
 
   function alreadyEnded() {
     return toApplicationFailure(
-      new DomainError('GENERATION_ALREADY_ENDED', `generation ${generationId} has already ended or is ending (${state.phase})`, {
-        generationId,
-        phase: state.phase,
-        ending: state.ending?.kind,
-      }),
+      new DomainError(
+        'GENERATION_ALREADY_ENDED',
+        `generation ${generationId} has already ended or is ending (${state.phase})`,
+        {
+          generationId,
+          phase: state.phase,
+          ending: state.ending?.kind,
+        },
+      ),
     );
   }
 
@@ -105,7 +125,9 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
       return finish();
     }
     // Retries ran out, yet the last attempt may have committed unseen: make sure no hold is stranded.
-    await releaseCredits({ orgId, generationId, kind: 'expire', reason: 'reservation not confirmed' }).catch(ignoreNotFound);
+    await releaseCredits({ orgId, generationId, kind: 'expire', reason: 'reservation not confirmed' }).catch(
+      ignoreNotFound,
+    );
     throw err;
   }
   if (state.reservation.status === 'rejected') {
@@ -114,11 +136,17 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   }
 
   state.phase = 'running';
-  if (!(await condition(() => state.ending !== undefined, input.holdTimeoutMs))) state.ending = { kind: 'expire' };
+  if (!(await condition(() => state.ending !== undefined, input.holdTimeoutMs)))
+    state.ending = { kind: 'expire' };
   state.phase = 'settling';
   const ending = state.ending!;
   if (ending.kind === 'complete') {
-    state.capture = await captureCredits({ orgId, generationId, actualCredits: ending.actualCredits, model: ending.model });
+    state.capture = await captureCredits({
+      orgId,
+      generationId,
+      actualCredits: ending.actualCredits,
+      model: ending.model,
+    });
     state.phase = 'completed';
   } else {
     const kind = ending.kind === 'fail' ? 'release' : 'expire';
@@ -143,7 +171,8 @@ function completeArgs(req: CompleteRequest): CompleteRequest {
 
 function sameEnding(a: Ending | undefined, b: Ending): boolean {
   if (!a || a.kind !== b.kind) return false;
-  if (a.kind === 'complete' && b.kind === 'complete') return a.actualCredits === b.actualCredits && (a.model ?? null) === (b.model ?? null);
+  if (a.kind === 'complete' && b.kind === 'complete')
+    return a.actualCredits === b.actualCredits && (a.model ?? null) === (b.model ?? null);
   if (a.kind === 'fail' && b.kind === 'fail') return a.reason === b.reason;
   return true;
 }

@@ -1,7 +1,13 @@
 import { DomainError } from '../errors';
 
 /** The generation formats of the GET /v1/credits reference; their estimates live in generation_formats. */
-export const GENERATION_FORMATS = ['slideshow_builder', 'slideshow_remix', 'video_remix', 'ugc_remix', 'auto'] as const;
+export const GENERATION_FORMATS = [
+  'slideshow_builder',
+  'slideshow_remix',
+  'video_remix',
+  'ugc_remix',
+  'auto',
+] as const;
 export type GenerationFormat = (typeof GENERATION_FORMATS)[number];
 
 export function isGenerationFormat(value: unknown): value is GenerationFormat {

@@ -24,7 +24,13 @@ export interface ReserveInput {
 
 export type ReserveResult =
   | { status: 'reserved'; reservedCredits: number; duplicate: boolean; credits: CreditsSnapshot }
-  | { status: 'rejected'; code: 'BILLING_EXHAUSTED'; required: number; available: number; credits: CreditsSnapshot };
+  | {
+      status: 'rejected';
+      code: 'BILLING_EXHAUSTED';
+      required: number;
+      available: number;
+      credits: CreditsSnapshot;
+    };
 
 export async function reserveCredits(db: Db, input: ReserveInput): Promise<ReserveResult> {
   const orgId = requireNonEmpty('orgId', input.orgId);
@@ -46,14 +52,22 @@ export async function reserveCredits(db: Db, input: ReserveInput): Promise<Reser
       };
     case 'insufficient': {
       const credits = toCreditsSnapshot(row.snapshot!);
-      return { status: 'rejected', code: 'BILLING_EXHAUSTED', required: row.amount!, available: credits.available, credits };
+      return {
+        status: 'rejected',
+        code: 'BILLING_EXHAUSTED',
+        required: row.amount!,
+        available: credits.available,
+        credits,
+      };
     }
     case 'unknown_format':
       throw unknownFormat();
     case 'project_not_found':
       throw notFound('project', projectId);
     case 'generation_conflict':
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `generation ${generationId} already exists`, { generationId });
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `generation ${generationId} already exists`, {
+        generationId,
+      });
     default:
       throw unexpected('credits_reserve', row.outcome);
   }
@@ -81,9 +95,18 @@ export async function captureCredits(db: Db, input: CaptureInput): Promise<Captu
   const { rows } = await sql<{
     outcome: string;
     status: string | null;
-    detail: { actual: number; hold: number; fromIncluded: number; fromPrepaid: number; overage: number; writtenOff: number } | null;
+    detail: {
+      actual: number;
+      hold: number;
+      fromIncluded: number;
+      fromPrepaid: number;
+      overage: number;
+      writtenOff: number;
+    } | null;
     snapshot: SnapshotRow | null;
-  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model})`.execute(db);
+  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model})`.execute(
+    db,
+  );
   const row = single(rows);
   switch (row.outcome) {
     case 'captured':
@@ -127,7 +150,12 @@ export async function releaseCredits(db: Db, input: ReleaseInput): Promise<Relea
   const orgId = requireNonEmpty('orgId', input.orgId);
   const generationId = requireNonEmpty('generationId', input.generationId);
   const reason = input.reason == null ? null : requireNonEmpty('reason', input.reason, 1000);
-  const { rows } = await sql<{ outcome: string; status: string | null; amount: number | null; snapshot: SnapshotRow | null }>`
+  const { rows } = await sql<{
+    outcome: string;
+    status: string | null;
+    amount: number | null;
+    snapshot: SnapshotRow | null;
+  }>`
     SELECT outcome, status, amount, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason})
   `.execute(db);
   const row = single(rows);
@@ -158,7 +186,10 @@ export interface GrantInput {
   reason?: string;
 }
 
-export async function grantCredits(db: Db, input: GrantInput): Promise<{ duplicate: boolean; credits: CreditsSnapshot }> {
+export async function grantCredits(
+  db: Db,
+  input: GrantInput,
+): Promise<{ duplicate: boolean; credits: CreditsSnapshot }> {
   const orgId = requireNonEmpty('orgId', input.orgId);
   const credits = requireCredits('credits', input.credits);
   const key = requireNonEmpty('idempotencyKey', input.idempotencyKey);
@@ -174,7 +205,9 @@ export async function grantCredits(db: Db, input: GrantInput): Promise<{ duplica
     case 'duplicate':
       return { duplicate: row.outcome === 'duplicate', credits: toCreditsSnapshot(row.snapshot!) };
     case 'key_reused':
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `grant key ${key} was used for a different grant`, { key });
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `grant key ${key} was used for a different grant`, {
+        key,
+      });
     case 'org_not_found':
       throw notFound('organization', orgId);
     default:
@@ -183,11 +216,12 @@ export async function grantCredits(db: Db, input: GrantInput): Promise<{ duplica
 }
 
 export async function getCreditsSnapshot(db: Db, orgId: string): Promise<CreditsSnapshot> {
-  const { rows } = await sql<{ snapshot: SnapshotRow }>`
-    SELECT to_jsonb(s) AS snapshot FROM credit_snapshots s WHERE s.org_id = ${orgId}
-  `.execute(db);
-  if (rows.length === 0) throw notFound('organization', orgId);
-  return toCreditsSnapshot(rows[0]!.snapshot);
+  const { rows } = await sql<{
+    snapshot: SnapshotRow | null;
+  }>`SELECT credit_snapshot(${orgId}) AS snapshot`.execute(db);
+  const snapshot = rows[0]?.snapshot;
+  if (!snapshot) throw notFound('organization', orgId);
+  return toCreditsSnapshot(snapshot);
 }
 
 function single<T>(rows: T[]): T {
@@ -195,12 +229,20 @@ function single<T>(rows: T[]): T {
   return rows[0]!;
 }
 
-function alreadyEnded(generationId: string, status: string | null, extra: Record<string, unknown> = {}): DomainError {
-  return new DomainError('GENERATION_ALREADY_ENDED', `generation ${generationId} has already ended (${status})`, {
-    generationId,
-    status,
-    ...extra,
-  });
+function alreadyEnded(
+  generationId: string,
+  status: string | null,
+  extra: Record<string, unknown> = {},
+): DomainError {
+  return new DomainError(
+    'GENERATION_ALREADY_ENDED',
+    `generation ${generationId} has already ended (${status})`,
+    {
+      generationId,
+      status,
+      ...extra,
+    },
+  );
 }
 
 function unexpected(fn: string, outcome: string): Error {

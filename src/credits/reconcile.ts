@@ -25,7 +25,9 @@ export interface Drift {
  * disagrees. An empty list is the proof that the ledger explains every balance.
  */
 export async function findDrift(db: Db): Promise<Drift[]> {
-  const sums = COLUMNS.map(([, delta]) => sql`coalesce(sum(${sql.ref(delta)}), 0)::bigint AS ${sql.ref(delta)}`);
+  const sums = COLUMNS.map(
+    ([, delta]) => sql`coalesce(sum(${sql.ref(delta)}), 0)::bigint AS ${sql.ref(delta)}`,
+  );
   const { rows } = await sql<Record<string, number | string>>`
     WITH sums AS (SELECT org_id, ${sql.join(sums)} FROM credit_ledger GROUP BY org_id),
          holds AS (SELECT org_id, sum(amount)::bigint AS held FROM reservations WHERE status = 'held' GROUP BY org_id)
@@ -42,7 +44,13 @@ export async function findDrift(db: Db): Promise<Drift[]> {
     const orgId = String(row.org_id);
     for (const [col, delta] of COLUMNS) {
       if (row[col] !== row[delta]) {
-        drift.push({ orgId, column: col, stored: Number(row[col]), expected: Number(row[delta]), source: 'ledger' });
+        drift.push({
+          orgId,
+          column: col,
+          stored: Number(row[col]),
+          expected: Number(row[delta]),
+          source: 'ledger',
+        });
       }
     }
     if (row.reserved_credits !== row.held) {

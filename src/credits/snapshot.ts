@@ -17,7 +17,7 @@ export interface CreditsSnapshot {
   ingestCostsBilled: { github: boolean; website: boolean; appstore: boolean };
 }
 
-/** A row of the credit_snapshots view as the ledger functions return it (to_jsonb, snake_case). */
+/** The snapshot as the ledger functions return it (credit_snapshot_json in the first migration). */
 export interface SnapshotRow {
   org_id: string;
   tier_id: string;

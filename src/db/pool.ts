@@ -7,7 +7,8 @@ const INT8_OID = 20;
 /** int8 -> number, refusing anything that would not be exact rather than silently rounding money. */
 export function parseInt8(text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} exceeds the exact range of a JS number`);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`int8 value ${text} exceeds the exact range of a JS number`);
   return n;
 }
 

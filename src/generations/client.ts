@@ -48,7 +48,11 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
    * retry after the first answer was lost): answer it from the final state when it asked for the same
    * ending, and refuse it otherwise.
    */
-  async function answerFromClosed<T>(err: unknown, handle: Handle, pick: (s: GenerationState) => T | undefined): Promise<T> {
+  async function answerFromClosed<T>(
+    err: unknown,
+    handle: Handle,
+    pick: (s: GenerationState) => T | undefined,
+  ): Promise<T> {
     const domain = domainErrorFrom(err);
     if (domain) throw domain;
     // The server reports an update to a closed workflow as "not found"; only describe() can tell.
@@ -73,14 +77,17 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
         holdTimeoutMs: opts.holdTimeoutMs,
       };
       const workflowId = generationWorkflowId(args.orgId, args.generationId);
-      const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationWorkflow>('generationWorkflow', {
-        workflowId,
-        taskQueue: opts.taskQueue,
-        args: [args],
-        // Running: attach to it. Closed: never start a second life for the same generation.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationWorkflow>(
+        'generationWorkflow',
+        {
+          workflowId,
+          taskQueue: opts.taskQueue,
+          args: [args],
+          // Running: attach to it. Closed: never start a second life for the same generation.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        },
+      );
       try {
         return await client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation });
       } catch (err) {
@@ -98,7 +105,10 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
       } catch (err) {
         return answerFromClosed(err, handle, (s) => {
           const e = s.ending;
-          const same = e?.kind === 'complete' && e.actualCredits === req.actualCredits && (e.model ?? null) === (req.model ?? null);
+          const same =
+            e?.kind === 'complete' &&
+            e.actualCredits === req.actualCredits &&
+            (e.model ?? null) === (req.model ?? null);
           return same ? s.capture : undefined;
         });
       }
@@ -109,7 +119,9 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
       try {
         return await handle.executeUpdate(failUpdate, { args: [{ reason }] });
       } catch (err) {
-        return answerFromClosed(err, handle, (s) => (s.ending?.kind === 'fail' && s.ending.reason === reason ? s.release : undefined));
+        return answerFromClosed(err, handle, (s) =>
+          s.ending?.kind === 'fail' && s.ending.reason === reason ? s.release : undefined,
+        );
       }
     },
 
@@ -131,12 +143,20 @@ const generationIdOf = (handle: Handle): string => handle.workflowId.split(':').
 
 function stateError(s: GenerationState): DomainError {
   if (!s.error) return alreadyEnded(s);
-  return new DomainError(isErrorCode(s.error.code) ? s.error.code : 'VALIDATION_FAILED', s.error.message, s.error.details);
+  return new DomainError(
+    isErrorCode(s.error.code) ? s.error.code : 'VALIDATION_FAILED',
+    s.error.message,
+    s.error.details,
+  );
 }
 
 function alreadyEnded(s: GenerationState): DomainError {
-  return new DomainError('GENERATION_ALREADY_ENDED', `generation ${s.generationId} has already ended (${s.phase})`, {
-    generationId: s.generationId,
-    phase: s.phase,
-  });
+  return new DomainError(
+    'GENERATION_ALREADY_ENDED',
+    `generation ${s.generationId} has already ended (${s.phase})`,
+    {
+      generationId: s.generationId,
+      phase: s.phase,
+    },
+  );
 }

@@ -32,7 +32,8 @@ export async function createOrganization(db: Db, input: CreateOrgInput): Promise
   if (mode !== 'agency' && mode !== 'byo') throw invalid('mode', 'must be agency or byo');
   const anchor = input.anchor ?? new Date();
   const tier = await db.selectFrom('tiers').selectAll().where('id', '=', input.tier).executeTakeFirst();
-  if (!tier) throw new DomainError('VALIDATION_FAILED', `tier: unknown tier ${input.tier}`, { field: 'tier' });
+  if (!tier)
+    throw new DomainError('VALIDATION_FAILED', `tier: unknown tier ${input.tier}`, { field: 'tier' });
 
   const orgId = newId('org');
   const projectId = newId('prj');
@@ -43,7 +44,10 @@ export async function createOrganization(db: Db, input: CreateOrgInput): Promise
       .insertInto('organizations')
       .values({ id: orgId, name, tier_id: tier.id, billing_mode: mode, billing_anchor: anchor })
       .execute();
-    await trx.insertInto('projects').values({ id: projectId, org_id: orgId, name: input.projectName ?? 'Default' }).execute();
+    await trx
+      .insertInto('projects')
+      .values({ id: projectId, org_id: orgId, name: input.projectName ?? 'Default' })
+      .execute();
     await trx
       .insertInto('credit_balances')
       .values({ org_id: orgId, period_start: period.start, period_end: period.end })
@@ -65,6 +69,9 @@ export async function createProject(db: Db, orgId: string, name: string): Promis
   const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
   if (!org) throw notFound('organization', orgId);
   const projectId = newId('prj');
-  await db.insertInto('projects').values({ id: projectId, org_id: orgId, name: requireNonEmpty('name', name) }).execute();
+  await db
+    .insertInto('projects')
+    .values({ id: projectId, org_id: orgId, name: requireNonEmpty('name', name) })
+    .execute();
   return { projectId };
 }

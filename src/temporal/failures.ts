@@ -47,4 +47,5 @@ export const NON_RETRYABLE_CODES: ErrorCode[] = [
   'PAYMENT_DECLINED',
 ];
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

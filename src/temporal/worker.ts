@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { createActivities } from '../../activities/index';
 import type { Db } from '../db/pool';
 
@@ -19,7 +25,10 @@ export interface BillingWorkerOptions {
   taskQueue: string;
   db: Db;
   /** Tuning for tests and deployments (cache size, concurrency); identity options cannot be overridden. */
-  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'>;
+  tuning?: Pick<
+    WorkerOptions,
+    'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'
+  >;
 }
 
 export async function createBillingWorker(opts: BillingWorkerOptions): Promise<Worker> {

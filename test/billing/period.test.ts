@@ -18,9 +18,18 @@ describe('periodContaining', () => {
   });
   it('ends short months on their last day and returns to the anchor day after', () => {
     const anchor = d('2026-01-31T00:00:00Z');
-    expect(iso(periodContaining(anchor, d('2026-02-15T00:00:00Z')))).toEqual(['2026-01-31T00:00:00.000Z', '2026-02-28T00:00:00.000Z']);
-    expect(iso(periodContaining(anchor, d('2026-03-01T00:00:00Z')))).toEqual(['2026-02-28T00:00:00.000Z', '2026-03-31T00:00:00.000Z']);
-    expect(iso(periodContaining(anchor, d('2028-02-29T12:00:00Z')))).toEqual(['2028-02-29T00:00:00.000Z', '2028-03-31T00:00:00.000Z']);
+    expect(iso(periodContaining(anchor, d('2026-02-15T00:00:00Z')))).toEqual([
+      '2026-01-31T00:00:00.000Z',
+      '2026-02-28T00:00:00.000Z',
+    ]);
+    expect(iso(periodContaining(anchor, d('2026-03-01T00:00:00Z')))).toEqual([
+      '2026-02-28T00:00:00.000Z',
+      '2026-03-31T00:00:00.000Z',
+    ]);
+    expect(iso(periodContaining(anchor, d('2028-02-29T12:00:00Z')))).toEqual([
+      '2028-02-29T00:00:00.000Z',
+      '2028-03-31T00:00:00.000Z',
+    ]);
   });
   it('crosses years', () => {
     expect(iso(periodContaining(d('2025-12-20T00:00:00Z'), d('2027-01-05T00:00:00Z')))).toEqual([

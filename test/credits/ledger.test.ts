@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { captureCredits, getCreditsSnapshot, grantCredits, releaseCredits, reserveCredits } from '../../src/credits/ledger';
+import {
+  captureCredits,
+  getCreditsSnapshot,
+  grantCredits,
+  releaseCredits,
+  reserveCredits,
+} from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { DomainError } from '../../src/errors';
 import { newId } from '../../src/ids';
@@ -17,8 +23,12 @@ afterEach(async () => {
   expect(await findDrift(t.db)).toEqual([]);
 });
 
-const reserve = (orgId: string, projectId: string, format = 'slideshow_builder', generationId = newId('gen')) =>
-  reserveCredits(t.db, { orgId, projectId, generationId, format });
+const reserve = (
+  orgId: string,
+  projectId: string,
+  format = 'slideshow_builder',
+  generationId = newId('gen'),
+) => reserveCredits(t.db, { orgId, projectId, generationId, format });
 
 async function expectDomainError(p: Promise<unknown>, code: string) {
   const err = await p.then(
@@ -45,7 +55,13 @@ describe('snapshot', () => {
       currentPeriod: { start: '2026-04-01T00:00:00.000Z', end: '2026-05-01T00:00:00.000Z', usedCredits: 0 },
       subscriptionTier: 'pro',
       billingStatus: 'active',
-      estimatedCreditsPerFormat: { slideshow_builder: 50, slideshow_remix: 50, video_remix: 120, ugc_remix: 120, auto: 120 },
+      estimatedCreditsPerFormat: {
+        slideshow_builder: 50,
+        slideshow_remix: 50,
+        video_remix: 120,
+        ugc_remix: 120,
+        auto: 120,
+      },
       ingestCostsBilled: { github: false, website: false, appstore: false },
     });
   });
@@ -69,7 +85,11 @@ describe('reserve', () => {
     expect(rejected).toHaveLength(150);
     for (const r of results) expect(r.credits.available).toBeGreaterThanOrEqual(0);
     for (const r of rejected) expect(r).toMatchObject({ code: 'BILLING_EXHAUSTED', required: 50 });
-    expect(await getCreditsSnapshot(t.db, orgId)).toMatchObject({ balance: 2500, reservedCredits: 2500, available: 0 });
+    expect(await getCreditsSnapshot(t.db, orgId)).toMatchObject({
+      balance: 2500,
+      reservedCredits: 2500,
+      available: 0,
+    });
     // A refusal writes nothing: one generation and one ledger row per successful reservation only.
     expect(await ledgerRowCount(t.db, orgId)).toBe(1 + 50);
     const gens = await t.db.selectFrom('generations').select('id').where('org_id', '=', orgId).execute();
@@ -79,7 +99,9 @@ describe('reserve', () => {
   it('is idempotent on the generation id, also when the duplicates race', async () => {
     const { orgId, projectId } = await makeOrg(t.db, { prepaid: 500 });
     const generationId = newId('gen');
-    const results = await Promise.all(Array.from({ length: 10 }, () => reserve(orgId, projectId, 'video_remix', generationId)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => reserve(orgId, projectId, 'video_remix', generationId)),
+    );
     expect(results.every((r) => r.status === 'reserved' && r.reservedCredits === 120)).toBe(true);
     expect(results.filter((r) => r.status === 'reserved' && !r.duplicate)).toHaveLength(1);
     expect(await getCreditsSnapshot(t.db, orgId)).toMatchObject({ reservedCredits: 120, available: 380 });
@@ -116,11 +138,27 @@ describe('capture', () => {
     const generationId = newId('gen');
     await reserve(orgId, projectId, 'video_remix', generationId);
     const r = await captureCredits(t.db, { orgId, generationId, actualCredits: 250, model: 'veo-3' });
-    expect(r.charge).toEqual({ actual: 250, hold: 120, fromIncluded: 100, fromPrepaid: 100, overage: 50, writtenOff: 0, released: 0 });
+    expect(r.charge).toEqual({
+      actual: 250,
+      hold: 120,
+      fromIncluded: 100,
+      fromPrepaid: 100,
+      overage: 50,
+      writtenOff: 0,
+      released: 0,
+    });
     expect(r.credits).toMatchObject({ balance: 0, available: 0, reservedCredits: 0, usedThisPeriod: 250 });
-    const bal = await t.db.selectFrom('credit_balances').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow();
+    const bal = await t.db
+      .selectFrom('credit_balances')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
     expect(bal.overage_this_period).toBe(50);
-    const gen = await t.db.selectFrom('generations').selectAll().where('id', '=', generationId).executeTakeFirstOrThrow();
+    const gen = await t.db
+      .selectFrom('generations')
+      .selectAll()
+      .where('id', '=', generationId)
+      .executeTakeFirstOrThrow();
     expect(gen).toMatchObject({ status: 'completed', actual_credits: 250, model: 'veo-3' });
   });
 
@@ -143,7 +181,14 @@ describe('capture', () => {
     const generationId = newId('gen');
     await reserve(orgId, projectId, 'video_remix', generationId);
     const r = await captureCredits(t.db, { orgId, generationId, actualCredits: 30 });
-    expect(r.charge).toMatchObject({ actual: 30, hold: 120, fromIncluded: 30, fromPrepaid: 0, overage: 0, released: 90 });
+    expect(r.charge).toMatchObject({
+      actual: 30,
+      hold: 120,
+      fromIncluded: 30,
+      fromPrepaid: 0,
+      overage: 0,
+      released: 90,
+    });
     expect(r.credits).toMatchObject({ balance: 970, reservedCredits: 0, available: 970, usedThisPeriod: 30 });
   });
 
@@ -167,7 +212,12 @@ describe('capture', () => {
       .selectAll()
       .where('idempotency_key', '=', `reservation:${generationId}:settle`)
       .executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ entry_type: 'capture', prepaid_delta: -120, written_off_delta: 80, used_delta: 200 });
+    expect(row).toMatchObject({
+      entry_type: 'capture',
+      prepaid_delta: -120,
+      written_off_delta: 80,
+      used_delta: 200,
+    });
   });
 
   it('changes balances once when executed twice, and refuses a second, different amount', async () => {
@@ -181,8 +231,14 @@ describe('capture', () => {
     expect(again.charge).toEqual(first.charge);
     expect(again.credits.balance).toBe(400);
     const before = await fingerprint(t.db);
-    await expectDomainError(captureCredits(t.db, { orgId, generationId, actualCredits: 99 }), 'GENERATION_ALREADY_ENDED');
-    await expectDomainError(releaseCredits(t.db, { orgId, generationId, kind: 'release' }), 'GENERATION_ALREADY_ENDED');
+    await expectDomainError(
+      captureCredits(t.db, { orgId, generationId, actualCredits: 99 }),
+      'GENERATION_ALREADY_ENDED',
+    );
+    await expectDomainError(
+      releaseCredits(t.db, { orgId, generationId, kind: 'release' }),
+      'GENERATION_ALREADY_ENDED',
+    );
     expect(await fingerprint(t.db)).toEqual(before);
   });
 
@@ -213,8 +269,14 @@ describe('capture', () => {
     const generationId = newId('gen');
     await reserve(a.orgId, a.projectId, 'auto', generationId);
     const before = await fingerprint(t.db);
-    await expectDomainError(captureCredits(t.db, { orgId: b.orgId, generationId, actualCredits: 10 }), 'NOT_FOUND');
-    await expectDomainError(releaseCredits(t.db, { orgId: b.orgId, generationId, kind: 'release' }), 'NOT_FOUND');
+    await expectDomainError(
+      captureCredits(t.db, { orgId: b.orgId, generationId, actualCredits: 10 }),
+      'NOT_FOUND',
+    );
+    await expectDomainError(
+      releaseCredits(t.db, { orgId: b.orgId, generationId, kind: 'release' }),
+      'NOT_FOUND',
+    );
     expect(await fingerprint(t.db)).toEqual(before);
   });
 });
@@ -225,13 +287,24 @@ describe('release and expire', () => {
     const generationId = newId('gen');
     await reserve(orgId, projectId, 'video_remix', generationId);
     const r = await releaseCredits(t.db, { orgId, generationId, kind, reason: 'model crashed' });
-    expect(r).toMatchObject({ status: kind === 'release' ? 'released' : 'expired', duplicate: false, releasedCredits: 120 });
+    expect(r).toMatchObject({
+      status: kind === 'release' ? 'released' : 'expired',
+      duplicate: false,
+      releasedCredits: 120,
+    });
     expect(r.credits).toMatchObject({ balance: 200, available: 200, reservedCredits: 0 });
     const again = await releaseCredits(t.db, { orgId, generationId, kind });
     expect(again.duplicate).toBe(true);
     expect(again.credits.available).toBe(200);
-    await expectDomainError(captureCredits(t.db, { orgId, generationId, actualCredits: 10 }), 'GENERATION_ALREADY_ENDED');
-    const gen = await t.db.selectFrom('generations').selectAll().where('id', '=', generationId).executeTakeFirstOrThrow();
+    await expectDomainError(
+      captureCredits(t.db, { orgId, generationId, actualCredits: 10 }),
+      'GENERATION_ALREADY_ENDED',
+    );
+    const gen = await t.db
+      .selectFrom('generations')
+      .selectAll()
+      .where('id', '=', generationId)
+      .executeTakeFirstOrThrow();
     expect(gen.status).toBe(kind === 'release' ? 'failed' : 'expired');
   });
 });
@@ -239,7 +312,8 @@ describe('release and expire', () => {
 describe('grants', () => {
   it('grants prepaid once per key and refuses the key for another amount', async () => {
     const { orgId } = await makeOrg(t.db);
-    const g = (credits: number) => grantCredits(t.db, { orgId, bucket: 'prepaid', credits, idempotencyKey: 'pack:abc' });
+    const g = (credits: number) =>
+      grantCredits(t.db, { orgId, bucket: 'prepaid', credits, idempotencyKey: 'pack:abc' });
     expect((await g(500)).credits.prepaidBalance).toBe(500);
     expect((await g(500)).duplicate).toBe(true);
     const before = await fingerprint(t.db);
@@ -252,13 +326,19 @@ describe('grants', () => {
     const { orgId } = await makeOrg(t.db);
     const before = await fingerprint(t.db);
     for (const credits of [0, -5, 2.5, 1e12, Number.NaN]) {
-      await expectDomainError(grantCredits(t.db, { orgId, bucket: 'prepaid', credits, idempotencyKey: `k${credits}` }), 'VALIDATION_FAILED');
+      await expectDomainError(
+        grantCredits(t.db, { orgId, bucket: 'prepaid', credits, idempotencyKey: `k${credits}` }),
+        'VALIDATION_FAILED',
+      );
     }
     await expectDomainError(
       grantCredits(t.db, { orgId, bucket: 'bonus' as 'prepaid', credits: 5, idempotencyKey: 'k' }),
       'VALIDATION_FAILED',
     );
-    await expectDomainError(grantCredits(t.db, { orgId: 'org_nope', bucket: 'prepaid', credits: 5, idempotencyKey: 'k' }), 'NOT_FOUND');
+    await expectDomainError(
+      grantCredits(t.db, { orgId: 'org_nope', bucket: 'prepaid', credits: 5, idempotencyKey: 'k' }),
+      'NOT_FOUND',
+    );
     expect(await fingerprint(t.db)).toEqual(before);
   });
 });
@@ -266,8 +346,12 @@ describe('grants', () => {
 describe('ledger rows', () => {
   it('are append-only: updates, deletes and truncates are refused by the database', async () => {
     const { orgId } = await makeOrg(t.db, { tier: 'pro' });
-    await expect(sql`UPDATE credit_ledger SET prepaid_delta = 1 WHERE org_id = ${orgId}`.execute(t.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM credit_ledger WHERE org_id = ${orgId}`.execute(t.db)).rejects.toThrow(/append-only/);
+    await expect(
+      sql`UPDATE credit_ledger SET prepaid_delta = 1 WHERE org_id = ${orgId}`.execute(t.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM credit_ledger WHERE org_id = ${orgId}`.execute(t.db)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(sql`TRUNCATE credit_ledger CASCADE`.execute(t.db)).rejects.toThrow(/append-only/);
   });
 

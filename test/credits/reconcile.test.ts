@@ -33,8 +33,12 @@ describe('reconciliation', () => {
 
   it('reports a balance changed behind the ledger, and the command exits non-zero', async () => {
     const { orgId } = await makeOrg(t.db, { tier: 'pro' });
-    await sql`UPDATE credit_balances SET prepaid_balance = prepaid_balance + 7 WHERE org_id = ${orgId}`.execute(t.db);
-    expect(await findDrift(t.db)).toEqual([{ orgId, column: 'prepaid_balance', stored: 7, expected: 0, source: 'ledger' }]);
+    await sql`UPDATE credit_balances SET prepaid_balance = prepaid_balance + 7 WHERE org_id = ${orgId}`.execute(
+      t.db,
+    );
+    expect(await findDrift(t.db)).toEqual([
+      { orgId, column: 'prepaid_balance', stored: 7, expected: 0, source: 'ledger' },
+    ]);
     const { code, out } = await reconcileCli();
     expect(code).toBe(1);
     expect(JSON.parse(out).ok).toBe(false);
@@ -42,8 +46,16 @@ describe('reconciliation', () => {
 
   it('reports holds that no held reservation explains', async () => {
     const { orgId } = await makeOrg(t.db, { tier: 'pro' });
-    await sql`INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, reserved_delta) VALUES (${orgId}, 'reserve', 'forged', 5)`.execute(t.db);
+    await sql`INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, reserved_delta) VALUES (${orgId}, 'reserve', 'forged', 5)`.execute(
+      t.db,
+    );
     await sql`UPDATE credit_balances SET reserved_credits = 5 WHERE org_id = ${orgId}`.execute(t.db);
-    expect(await findDrift(t.db)).toContainEqual({ orgId, column: 'reserved_credits', stored: 5, expected: 0, source: 'reservations' });
+    expect(await findDrift(t.db)).toContainEqual({
+      orgId,
+      column: 'reserved_credits',
+      stored: 5,
+      expected: 0,
+      source: 'reservations',
+    });
   });
 });

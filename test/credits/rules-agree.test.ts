@@ -44,7 +44,9 @@ describe('credits_capture (SQL) and planCapture (TypeScript)', () => {
       });
       const got = await captureCredits(t.db, { orgId, generationId, actualCredits: actual });
       expect({ case: i, ...got.charge }).toEqual({ case: i, ...expected, actual, hold: 50 });
-      expect(got.credits.balance).toBe(credits.balance + prepaid - expected.fromIncluded - expected.fromPrepaid);
+      expect(got.credits.balance).toBe(
+        credits.balance + prepaid - expected.fromIncluded - expected.fromPrepaid,
+      );
     }
     expect(await findDrift(t.db)).toEqual([]);
   });

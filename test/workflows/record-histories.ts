@@ -30,13 +30,19 @@ async function record(): Promise<void> {
     await migrateToLatest(db);
     const taskQueue = 'record-histories';
     const client = createGenerationClient(env.client, { taskQueue, holdTimeoutMs: 60 * 60 * 1000 });
-    const worker = await createBillingWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db });
+    const worker = await createBillingWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db,
+    });
     await worker.runUntil(async () => {
       for (const scenario of SCENARIOS) {
         const { orgId, projectId } = await makeOrg(db, { prepaid: scenario === 'rejected' ? 10 : 500 });
         const generationId = newId('gen');
         await client.start({ orgId, projectId, generationId, format: 'video_remix' });
-        if (scenario === 'completed') await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo-3' });
+        if (scenario === 'completed')
+          await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo-3' });
         if (scenario === 'failed') await client.fail(orgId, generationId, 'provider error');
         const handle = env.client.workflow.getHandle(generationWorkflowId(orgId, generationId));
         await handle.result();

@@ -14,7 +14,8 @@ import { SCENARIOS, fixture, type Scenario } from './record-histories';
  */
 // Decoded by the proto package's own message class: the SDK's historyFromJSON/historyToJSON trip over
 // the separate protobufjs copies npm installs for @temporalio/common and @temporalio/proto.
-const load = (s: Scenario) => temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(fixture(s), 'utf8')));
+const load = (s: Scenario) =>
+  temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(fixture(s), 'utf8')));
 
 describe('generation workflow replay', () => {
   it.each(SCENARIOS)('replays the recorded "%s" history deterministically', async (scenario) => {
@@ -24,8 +25,8 @@ describe('generation workflow replay', () => {
 
   it('fails when the workflow changes non-deterministically', async () => {
     const reordered = fileURLToPath(new URL('./fixtures/reordered-generation.ts', import.meta.url));
-    await expect(Worker.runReplayHistory({ workflowsPath: reordered }, load('completed'))).rejects.toBeInstanceOf(
-      DeterminismViolationError,
-    );
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: reordered }, load('completed')),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

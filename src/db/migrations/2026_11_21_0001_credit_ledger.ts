@@ -76,25 +76,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CHECK (reserved_credits <= included_remaining + prepaid_balance)
     );
 
+    -- No foreign keys on the three hot-path tables below: every row is written only by the ledger
+    -- functions, which check the org and project themselves in the same transaction, and a foreign-key
+    -- check would take a KEY SHARE lock on the same org/project row for every money movement, making
+    -- concurrent generations of one org queue on MultiXacts.
     CREATE TABLE generations (
       id text PRIMARY KEY,
       org_id text NOT NULL,
       project_id text NOT NULL,
-      format text NOT NULL REFERENCES generation_formats(format),
+      format text NOT NULL,
       status text NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'expired')),
       estimated_credits bigint NOT NULL,
       actual_credits bigint,
       model text,
       failure_reason text,
       created_at timestamptz NOT NULL DEFAULT now(),
-      ended_at timestamptz,
-      FOREIGN KEY (org_id, project_id) REFERENCES projects(org_id, id)
+      ended_at timestamptz
     );
     CREATE INDEX generations_org_created ON generations (org_id, created_at DESC, id DESC);
 
     CREATE TABLE reservations (
-      generation_id text PRIMARY KEY REFERENCES generations(id),
-      org_id text NOT NULL REFERENCES organizations(id),
+      generation_id text PRIMARY KEY,
+      org_id text NOT NULL,
       amount bigint NOT NULL CHECK (amount > 0),
       status text NOT NULL CHECK (status IN ('held', 'captured', 'released', 'expired')),
       captured_credits bigint,
@@ -106,7 +109,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Append-only. Replaying the deltas per org reproduces every column of credit_balances that they name.
     CREATE TABLE credit_ledger (
       id bigserial PRIMARY KEY,
-      org_id text NOT NULL REFERENCES organizations(id),
+      org_id text NOT NULL,
       entry_type text NOT NULL
         CHECK (entry_type IN ('grant_included', 'grant_prepaid', 'reserve', 'capture', 'release', 'expire')),
       idempotency_key text NOT NULL,
@@ -133,19 +136,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON credit_ledger
       FOR EACH STATEMENT EXECUTE FUNCTION credit_ledger_is_append_only();
 
-    CREATE VIEW credit_snapshots AS
-      SELECT o.id AS org_id, o.tier_id, o.billing_status, o.billing_mode,
-             b.included_remaining, b.prepaid_balance, b.reserved_credits, b.included_this_period,
-             b.used_this_period, b.overage_this_period, b.written_off_this_period,
-             b.period_start, b.period_end,
-             (SELECT jsonb_object_agg(f.format, f.estimated_credits) FROM generation_formats f)
-               AS estimated_credits_per_format
-        FROM organizations o JOIN credit_balances b ON b.org_id = o.id;
+    -- The snapshot is built from row values the caller already has, so the ledger functions never read
+    -- the balance row again while they hold its lock.
+    CREATE FUNCTION credit_snapshot_json(b credit_balances, p_tier text, p_status text, p_formats jsonb)
+    RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+      SELECT jsonb_build_object(
+        'org_id', b.org_id, 'tier_id', p_tier, 'billing_status', p_status,
+        'included_remaining', b.included_remaining, 'prepaid_balance', b.prepaid_balance,
+        'reserved_credits', b.reserved_credits, 'included_this_period', b.included_this_period,
+        'used_this_period', b.used_this_period, 'overage_this_period', b.overage_this_period,
+        'written_off_this_period', b.written_off_this_period,
+        'period_start', b.period_start, 'period_end', b.period_end,
+        'estimated_credits_per_format', p_formats)
+    $$;
+
+    CREATE FUNCTION format_estimates() RETURNS jsonb LANGUAGE sql STABLE AS $$
+      SELECT jsonb_object_agg(format, estimated_credits) FROM generation_formats
+    $$;
+
+    CREATE FUNCTION credit_snapshot(p_org text) RETURNS jsonb LANGUAGE sql STABLE AS $$
+      SELECT credit_snapshot_json(b, o.tier_id, o.billing_status, format_estimates())
+        FROM credit_balances b JOIN organizations o ON o.id = b.org_id WHERE b.org_id = p_org
+    $$;
   `.execute(db);
 
   // Reserve: the generation row is the idempotency claim (a concurrent duplicate blocks on its primary
-  // key, then sees the winner's reservation). The conditional UPDATE re-checks availability on the
-  // latest row version after taking the row lock, so no check-then-write race exists.
+  // key, then sees the winner's reservation). Everything that does not need the balance is written
+  // before the conditional UPDATE takes the org's row lock; the UPDATE re-checks availability on the
+  // latest row version after taking the lock, so no check-then-write race exists.
   await sql`
     CREATE FUNCTION credits_reserve(p_org text, p_project text, p_generation text, p_format text)
     RETURNS TABLE (outcome text, amount bigint, status text, snapshot jsonb)
@@ -153,12 +171,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     DECLARE
       v_amount bigint;
       v_existing reservations%ROWTYPE;
+      o organizations%ROWTYPE;
+      b credit_balances%ROWTYPE;
     BEGIN
       SELECT estimated_credits INTO v_amount FROM generation_formats WHERE format = p_format;
       IF NOT FOUND THEN
         RETURN QUERY SELECT 'unknown_format'::text, NULL::bigint, NULL::text, NULL::jsonb; RETURN;
       END IF;
-      PERFORM 1 FROM projects WHERE id = p_project AND org_id = p_org;
+      SELECT org.* INTO o FROM organizations org JOIN projects p ON p.org_id = org.id
+       WHERE p.id = p_project AND org.id = p_org;
       IF NOT FOUND THEN
         RETURN QUERY SELECT 'project_not_found'::text, NULL::bigint, NULL::text, NULL::jsonb; RETURN;
       END IF;
@@ -171,32 +192,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         IF NOT FOUND THEN
           RETURN QUERY SELECT 'generation_conflict'::text, NULL::bigint, NULL::text, NULL::jsonb; RETURN;
         END IF;
-        RETURN QUERY SELECT 'duplicate'::text, v_existing.amount, v_existing.status, to_jsonb(s)
-          FROM credit_snapshots s WHERE s.org_id = p_org;
+        RETURN QUERY SELECT 'duplicate'::text, v_existing.amount, v_existing.status, credit_snapshot(p_org);
         RETURN;
       END IF;
-
-      UPDATE credit_balances b
-         SET reserved_credits = b.reserved_credits + v_amount, updated_at = now()
-       WHERE b.org_id = p_org AND b.included_remaining + b.prepaid_balance - b.reserved_credits >= v_amount;
-      IF NOT FOUND THEN
-        DELETE FROM generations WHERE id = p_generation;  -- a refusal writes nothing
-        RETURN QUERY SELECT 'insufficient'::text, v_amount, NULL::text, to_jsonb(s)
-          FROM credit_snapshots s WHERE s.org_id = p_org;
-        RETURN;
-      END IF;
-
       INSERT INTO reservations (generation_id, org_id, amount, status) VALUES (p_generation, p_org, v_amount, 'held');
+
+      UPDATE credit_balances cb
+         SET reserved_credits = cb.reserved_credits + v_amount, updated_at = now()
+       WHERE cb.org_id = p_org AND cb.included_remaining + cb.prepaid_balance - cb.reserved_credits >= v_amount
+      RETURNING cb.* INTO b;
+      IF NOT FOUND THEN
+        -- A refusal writes nothing: take back the claim made above.
+        DELETE FROM reservations WHERE generation_id = p_generation;
+        DELETE FROM generations WHERE id = p_generation;
+        RETURN QUERY SELECT 'insufficient'::text, v_amount, NULL::text, credit_snapshot(p_org);
+        RETURN;
+      END IF;
+
       INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, generation_id, project_id, reserved_delta)
         VALUES (p_org, 'reserve', 'reservation:' || p_generation || ':reserve', p_generation, p_project, v_amount);
-      RETURN QUERY SELECT 'reserved'::text, v_amount, 'held'::text, to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+      RETURN QUERY SELECT 'reserved'::text, v_amount, 'held'::text,
+        credit_snapshot_json(b, o.tier_id, o.billing_status, format_estimates());
     END $$;
   `.execute(db);
 
   // Capture: mirrors planCapture() in src/credits/capture.ts. The hold is released and the actual cost
   // charged in one step: first from credits nobody else holds (included before prepaid, guarantee 9),
   // and what those cannot cover becomes overage (billable) or, on tiers without overage, is written off.
-  // Either way it is recorded, never dropped.
+  // Either way it is recorded, never dropped. The reservation row lock makes the capture happen once;
+  // the balance row is locked last and held only for its UPDATE and the ledger row.
   await sql`
     CREATE FUNCTION credits_capture(p_org text, p_generation text, p_actual bigint, p_model text)
     RETURNS TABLE (outcome text, status text, detail jsonb, snapshot jsonb)
@@ -204,8 +228,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     DECLARE
       r reservations%ROWTYPE;
       b credit_balances%ROWTYPE;
+      o organizations%ROWTYPE;
       v_overage_allowed boolean;
-      v_free bigint; v_cover bigint; v_incl bigint; v_pre bigint; v_short bigint;
+      v_project text;
+      v_free bigint; v_cover bigint; v_incl bigint; v_pre bigint; v_short bigint; v_over bigint; v_off bigint;
       v_row credit_ledger%ROWTYPE;
     BEGIN
       SELECT * INTO r FROM reservations WHERE generation_id = p_generation AND org_id = p_org FOR UPDATE;
@@ -220,49 +246,48 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           jsonb_build_object('actual', r.captured_credits, 'hold', r.amount,
             'fromIncluded', -v_row.included_delta, 'fromPrepaid', -v_row.prepaid_delta,
             'overage', v_row.overage_delta, 'writtenOff', v_row.written_off_delta),
-          to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+          credit_snapshot(p_org);
         RETURN;
       END IF;
       IF r.status <> 'held' THEN
         RETURN QUERY SELECT 'not_held'::text, r.status, NULL::jsonb, NULL::jsonb; RETURN;
       END IF;
 
-      SELECT * INTO b FROM credit_balances WHERE org_id = p_org FOR UPDATE;
-      SELECT t.overage_allowed INTO v_overage_allowed
-        FROM organizations o JOIN tiers t ON t.id = o.tier_id WHERE o.id = p_org;
+      SELECT * INTO o FROM organizations WHERE id = p_org;
+      SELECT t.overage_allowed INTO v_overage_allowed FROM tiers t WHERE t.id = o.tier_id;
+      UPDATE reservations SET status = 'captured', captured_credits = p_actual, settled_at = now()
+       WHERE generation_id = p_generation;
+      UPDATE generations SET status = 'completed', actual_credits = p_actual, model = p_model, ended_at = now()
+       WHERE id = p_generation RETURNING project_id INTO v_project;
 
+      SELECT * INTO b FROM credit_balances WHERE org_id = p_org FOR UPDATE;
       v_free  := b.included_remaining + b.prepaid_balance - (b.reserved_credits - r.amount);
       v_cover := LEAST(p_actual, v_free);
       v_incl  := LEAST(v_cover, b.included_remaining);
       v_pre   := v_cover - v_incl;
       v_short := p_actual - v_cover;
+      v_over  := CASE WHEN v_overage_allowed THEN v_short ELSE 0 END;
+      v_off   := v_short - v_over;
 
       UPDATE credit_balances SET
         included_remaining = included_remaining - v_incl,
         prepaid_balance = prepaid_balance - v_pre,
         reserved_credits = reserved_credits - r.amount,
         used_this_period = used_this_period + p_actual,
-        overage_this_period = overage_this_period + CASE WHEN v_overage_allowed THEN v_short ELSE 0 END,
-        written_off_this_period = written_off_this_period + CASE WHEN v_overage_allowed THEN 0 ELSE v_short END,
+        overage_this_period = overage_this_period + v_over,
+        written_off_this_period = written_off_this_period + v_off,
         updated_at = now()
-      WHERE org_id = p_org;
-      UPDATE reservations SET status = 'captured', captured_credits = p_actual, settled_at = now()
-       WHERE generation_id = p_generation;
-      UPDATE generations SET status = 'completed', actual_credits = p_actual, model = p_model, ended_at = now()
-       WHERE id = p_generation;
+      WHERE org_id = p_org
+      RETURNING * INTO b;
       INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, generation_id, project_id,
           included_delta, prepaid_delta, reserved_delta, used_delta, overage_delta, written_off_delta)
-        SELECT p_org, 'capture', 'reservation:' || p_generation || ':settle', p_generation, g.project_id,
-          -v_incl, -v_pre, -r.amount, p_actual,
-          CASE WHEN v_overage_allowed THEN v_short ELSE 0 END,
-          CASE WHEN v_overage_allowed THEN 0 ELSE v_short END
-        FROM generations g WHERE g.id = p_generation;
+        VALUES (p_org, 'capture', 'reservation:' || p_generation || ':settle', p_generation, v_project,
+          -v_incl, -v_pre, -r.amount, p_actual, v_over, v_off);
 
       RETURN QUERY SELECT 'captured'::text, 'captured'::text,
         jsonb_build_object('actual', p_actual, 'hold', r.amount, 'fromIncluded', v_incl, 'fromPrepaid', v_pre,
-          'overage', CASE WHEN v_overage_allowed THEN v_short ELSE 0 END,
-          'writtenOff', CASE WHEN v_overage_allowed THEN 0 ELSE v_short END),
-        to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+          'overage', v_over, 'writtenOff', v_off),
+        credit_snapshot_json(b, o.tier_id, o.billing_status, format_estimates());
     END $$;
   `.execute(db);
 
@@ -273,6 +298,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     LANGUAGE plpgsql AS $$
     DECLARE
       r reservations%ROWTYPE;
+      b credit_balances%ROWTYPE;
+      o organizations%ROWTYPE;
+      v_project text;
       v_status text := CASE p_kind WHEN 'release' THEN 'released' WHEN 'expire' THEN 'expired' END;
     BEGIN
       IF v_status IS NULL THEN
@@ -284,21 +312,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       END IF;
       IF r.status <> 'held' THEN
         RETURN QUERY SELECT (CASE WHEN r.status = v_status THEN 'duplicate' ELSE 'not_held' END)::text,
-          r.status, r.amount, to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+          r.status, r.amount, credit_snapshot(p_org);
         RETURN;
       END IF;
 
-      UPDATE credit_balances SET reserved_credits = reserved_credits - r.amount, updated_at = now()
-       WHERE org_id = p_org;
+      SELECT * INTO o FROM organizations WHERE id = p_org;
       UPDATE reservations SET status = v_status, settled_at = now() WHERE generation_id = p_generation;
       UPDATE generations
          SET status = CASE p_kind WHEN 'release' THEN 'failed' ELSE 'expired' END,
              failure_reason = p_reason, ended_at = now()
-       WHERE id = p_generation;
+       WHERE id = p_generation RETURNING project_id INTO v_project;
+      UPDATE credit_balances SET reserved_credits = reserved_credits - r.amount, updated_at = now()
+       WHERE org_id = p_org RETURNING * INTO b;
       INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, generation_id, project_id, reserved_delta, reason)
-        SELECT p_org, p_kind, 'reservation:' || p_generation || ':settle', p_generation, g.project_id, -r.amount, p_reason
-        FROM generations g WHERE g.id = p_generation;
-      RETURN QUERY SELECT v_status, v_status, r.amount, to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+        VALUES (p_org, p_kind, 'reservation:' || p_generation || ':settle', p_generation, v_project, -r.amount, p_reason);
+      RETURN QUERY SELECT v_status, v_status, r.amount,
+        credit_snapshot_json(b, o.tier_id, o.billing_status, format_estimates());
     END $$;
   `.execute(db);
 
@@ -328,7 +357,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         RETURN QUERY SELECT
           (CASE WHEN v_row.entry_type = v_type AND v_row.included_delta = v_incl AND v_row.prepaid_delta = v_pre
                 THEN 'duplicate' ELSE 'key_reused' END)::text,
-          to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+          credit_snapshot(p_org);
         RETURN;
       END IF;
       UPDATE credit_balances SET
@@ -337,15 +366,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         prepaid_balance = prepaid_balance + v_pre,
         updated_at = now()
       WHERE org_id = p_org;
-      RETURN QUERY SELECT 'granted'::text, to_jsonb(s) FROM credit_snapshots s WHERE s.org_id = p_org;
+      RETURN QUERY SELECT 'granted'::text, credit_snapshot(p_org);
     END $$;
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    DROP FUNCTION IF EXISTS credits_grant, credits_release, credits_capture, credits_reserve;
-    DROP VIEW IF EXISTS credit_snapshots;
+    DROP FUNCTION IF EXISTS credits_grant, credits_release, credits_capture, credits_reserve, credit_snapshot,
+      format_estimates, credit_snapshot_json;
     DROP TABLE IF EXISTS credit_ledger, reservations, generations, credit_balances, projects, organizations,
       generation_formats, tiers;
     DROP FUNCTION IF EXISTS credit_ledger_is_append_only;
