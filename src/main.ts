@@ -1,0 +1,53 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, requireSetting } from './config';
+import { createDb } from './db/pool';
+import { createBillingWorker } from './temporal/worker';
+
+/**
+ * Production entry: `npm start` runs the API and the worker in one process; `npm run api` and
+ * `npm run worker` run one half each, to scale them apart. Both need DATABASE_URL and TEMPORAL_ADDRESS.
+ */
+const role = process.argv[2] ?? 'all';
+if (!['all', 'api', 'worker'].includes(role)) {
+  console.error(`unknown role "${role}": expected api, worker or nothing for both`);
+  process.exit(2);
+}
+const config = loadConfig();
+const databaseUrl = requireSetting('DATABASE_URL', config.databaseUrl);
+const address = requireSetting('TEMPORAL_ADDRESS', config.temporalAddress);
+const db = createDb(databaseUrl);
+const stops: Array<() => Promise<unknown>> = [];
+
+if (role !== 'api') {
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createBillingWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    db,
+  });
+  const running = worker.run();
+  stops.push(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  });
+  console.log(`worker polling "${config.taskQueue}" on ${address}`);
+}
+
+if (role !== 'worker') {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  void client;
+  stops.push(() => connection.close());
+}
+
+async function stop(): Promise<void> {
+  for (const s of stops.reverse())
+    await s().catch((err: unknown) => console.error('shutdown step failed:', err));
+  await db.destroy();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
