@@ -13,7 +13,12 @@ export interface GenerationView {
   actualCredits: number | null;
   model: string | null;
   failureReason: string | null;
-  reservation: { status: ReservationStatus; amount: number; capturedCredits: number | null; settledAt: string | null };
+  reservation: {
+    status: ReservationStatus;
+    amount: number;
+    capturedCredits: number | null;
+    settledAt: string | null;
+  };
   createdAt: string;
   endedAt: string | null;
 }
@@ -79,7 +84,12 @@ function toView(r: Row): GenerationView {
     actualCredits: r.actual_credits,
     model: r.model,
     failureReason: r.failure_reason,
-    reservation: { status: r.reservation_status, amount: r.amount, capturedCredits: r.captured_credits, settledAt: iso(r.settled_at) },
+    reservation: {
+      status: r.reservation_status,
+      amount: r.amount,
+      capturedCredits: r.captured_credits,
+      settledAt: iso(r.settled_at),
+    },
     createdAt: r.created_at.toISOString(),
     endedAt: iso(r.ended_at),
   };

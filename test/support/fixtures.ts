@@ -6,9 +6,18 @@ let seq = 0;
 
 /** An org on `tier` (its allowance granted as included credits) plus `prepaid` purchased credits. */
 export async function makeOrg(db: Db, opts: { tier?: string; prepaid?: number; anchor?: Date } = {}) {
-  const org = await createOrganization(db, { name: `Test org ${++seq}`, tier: opts.tier ?? 'free', anchor: opts.anchor });
+  const org = await createOrganization(db, {
+    name: `Test org ${++seq}`,
+    tier: opts.tier ?? 'free',
+    anchor: opts.anchor,
+  });
   if (opts.prepaid) {
-    await grantCredits(db, { orgId: org.orgId, bucket: 'prepaid', credits: opts.prepaid, idempotencyKey: `test:prepaid:${org.orgId}` });
+    await grantCredits(db, {
+      orgId: org.orgId,
+      bucket: 'prepaid',
+      credits: opts.prepaid,
+      idempotencyKey: `test:prepaid:${org.orgId}`,
+    });
   }
   return org;
 }
@@ -22,11 +31,20 @@ export async function ledgerRowCount(db: Db, orgId?: string): Promise<number> {
 
 /** Everything a write could touch, to prove that a refused operation wrote nothing. */
 export async function fingerprint(db: Db) {
-  const [balances, ledger, generations, reservations] = await Promise.all([
-    db.selectFrom('credit_balances').selectAll().orderBy('org_id').execute(),
-    ledgerRowCount(db),
-    db.selectFrom('generations').select(['id', 'status']).orderBy('id').execute(),
-    db.selectFrom('reservations').select(['generation_id', 'status']).orderBy('generation_id').execute(),
-  ]);
-  return { balances, ledger, generations, reservations };
+  const [balances, ledger, generations, reservations, organizations, apiKeys, idempotencyKeys] =
+    await Promise.all([
+      db.selectFrom('credit_balances').selectAll().orderBy('org_id').execute(),
+      ledgerRowCount(db),
+      db.selectFrom('generations').select(['id', 'status']).orderBy('id').execute(),
+      db.selectFrom('reservations').select(['generation_id', 'status']).orderBy('generation_id').execute(),
+      db.selectFrom('organizations').select(['id', 'disabled', 'billing_status']).orderBy('id').execute(),
+      db.selectFrom('api_keys').select(['prefix', 'disabled']).orderBy('prefix').execute(),
+      db
+        .selectFrom('idempotency_keys')
+        .select(['org_id', 'key', 'status'])
+        .orderBy('org_id')
+        .orderBy('key')
+        .execute(),
+    ]);
+  return { balances, ledger, generations, reservations, organizations, apiKeys, idempotencyKeys };
 }

@@ -1,0 +1,122 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { unknownFormat } from '../credits/formats';
+import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
+
+/** The one error shape of the API: `{"error": {"code", "message", "details"?}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(err: DomainError): ErrorBody {
+  return {
+    error: { code: err.code, message: err.message, ...(err.details ? { details: withFieldPaths(err) } : {}) },
+  };
+}
+
+/**
+ * Validation failures always list `details.fields` ({path, message}); the domain's own checks name a
+ * single `field`, which becomes that list.
+ */
+function withFieldPaths(err: DomainError): Record<string, unknown> {
+  const details = err.details ?? {};
+  const single = err.code === 'VALIDATION_FAILED' && !('fields' in details) ? details.field : undefined;
+  return typeof single === 'string'
+    ? { ...details, fields: [{ path: single, message: err.message }] }
+    : details;
+}
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** JSON pointer `/a/0/b` of an Ajv error, as `body.a[0].b`, naming the missing or unknown field itself. */
+function fieldPath(context: string, e: AjvError): string {
+  let path = context;
+  for (const part of e.instancePath.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
+  }
+  if (e.keyword === 'required') path += `.${String(e.params.missingProperty)}`;
+  if (e.keyword === 'additionalProperties') path += `.${String(e.params.additionalProperty)}`;
+  return path;
+}
+
+function fieldMessage(e: AjvError): string {
+  if (e.keyword === 'additionalProperties') return 'is not a known field';
+  if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  return e.message ?? e.keyword;
+}
+
+function validationError(context: string, errors: AjvError[]): DomainError {
+  // An unknown format keeps the domain's own code (guarantee 7), as the ledger would have answered.
+  if (
+    context === 'body' &&
+    errors.length > 0 &&
+    errors.every((e) => e.instancePath === '/format' && e.keyword === 'enum')
+  ) {
+    return unknownFormat();
+  }
+  const fields = errors.map((e) => ({ path: fieldPath(context, e), message: fieldMessage(e) }));
+  const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');
+  return new DomainError('VALIDATION_FAILED', summary || `invalid ${context}`, { fields });
+}
+
+const BY_FASTIFY_CODE: Partial<Record<string, (err: FastifyError, bodyLimit: number) => DomainError>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () =>
+    new DomainError('MALFORMED_JSON', 'the request body is not valid JSON'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    new DomainError('MALFORMED_JSON', 'the request body is empty but its content-type is application/json'),
+  FST_ERR_CTP_BODY_TOO_LARGE: (_err, limitBytes) =>
+    new DomainError('PAYLOAD_TOO_LARGE', `the request body exceeds ${limitBytes} bytes`, { limitBytes }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be sent as application/json'),
+};
+
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Maps anything a route or Fastify itself can throw to a DomainError, or undefined for a real fault. */
+export function toDomainError(err: unknown, bodyLimit: number): DomainError | undefined {
+  if (err instanceof DomainError) return err;
+  const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) return validationError(fe.validationContext ?? 'request', fe.validation);
+  const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
+  if (mapped) return mapped(fe as FastifyError, bodyLimit);
+  const code = fe.statusCode !== undefined ? BY_STATUS[fe.statusCode] : undefined;
+  if (code) return new DomainError(code, fe.message ?? code);
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new DomainError('VALIDATION_FAILED', fe.message ?? 'bad request');
+  }
+  return undefined;
+}
+
+/** Installs the single error handler and the 404 handler; both answer in the one error shape. */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err, request, reply) => {
+    const domain = toDomainError(err, bodyLimit);
+    if (!domain) {
+      request.log.error({ err }, 'unhandled error');
+      const internal = new DomainError('INTERNAL_ERROR', 'internal error');
+      return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
+    }
+    const retryAfter = domain.details?.retryAfterSeconds;
+    if (domain.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+      reply.header('retry-after', String(retryAfter));
+    }
+    if (domain.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+    return reply.code(domain.httpStatus).send(errorBody(domain));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new DomainError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.code(404).send(errorBody(err));
+  });
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/pool';
+import { DomainError } from '../errors';
+
+/**
+ * Idempotency-Key records of POST /v1/generations, in PostgreSQL (table idempotency_keys), scoped to the
+ * org.
+ *
+ * The record is claimed before any work: a 'pending' row carrying the generation id this request will
+ * use. A retry, or a concurrent duplicate, of the same request finds that row and re-runs the work with
+ * the same generation id; the work (a workflow start keyed by that id, then a ledger reservation keyed
+ * by it too) is itself idempotent, so it attaches to the one generation instead of starting a second.
+ * Whichever attempt finishes first stores the response; every other attempt returns that stored
+ * response, so all of them answer identically. That is also the crash story: a process that dies after
+ * claiming leaves a 'pending' row, and the client's retry completes the same generation.
+ *
+ * Responses are stored for outcomes of the work (201 reserved, 402 BILLING_EXHAUSTED). A request refused
+ * with a domain error releases its claim, so it leaves no row and the key can be used again; an
+ * unexpected failure (say, Temporal unreachable) keeps the claim so the retry reuses the generation id.
+ */
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotencyScope {
+  orgId: string;
+  key: string;
+  requestHash: string;
+}
+
+export interface IdempotentResult extends StoredResponse {
+  /** True when this response was stored by an earlier (or concurrent) attempt. */
+  replayed: boolean;
+}
+
+/** A stable hash of what the request asks for: same fields in any order hash the same. */
+export function requestHash(method: string, route: string, body: unknown): string {
+  return createHash('sha256').update(canonicalJson({ method, route, body })).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+type Claim = { kind: 'run'; generationId: string } | { kind: 'done'; response: StoredResponse };
+
+async function claim(db: Db, scope: IdempotencyScope, newGenerationId: () => string): Promise<Claim> {
+  // Two tries: a competing attempt may release its claim between our insert and our read.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const generationId = newGenerationId();
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({
+        org_id: scope.orgId,
+        key: scope.key,
+        request_hash: scope.requestHash,
+        generation_id: generationId,
+        status: 'pending',
+      })
+      .onConflict((oc) => oc.columns(['org_id', 'key']).doNothing())
+      .returning('generation_id')
+      .executeTakeFirst();
+    if (inserted) return { kind: 'run', generationId };
+
+    const row = await db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'generation_id', 'status', 'response_status', 'response_body'])
+      .where('org_id', '=', scope.orgId)
+      .where('key', '=', scope.key)
+      .executeTakeFirst();
+    if (!row) continue;
+    if (row.request_hash !== scope.requestHash) {
+      const message = 'this Idempotency-Key was already used with a different request';
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', message, { idempotencyKey: scope.key });
+    }
+    if (row.status === 'pending') return { kind: 'run', generationId: row.generation_id };
+    return { kind: 'done', response: { status: row.response_status!, body: row.response_body } };
+  }
+  throw new Error(`idempotency key ${scope.key} could not be claimed`);
+}
+
+/** The first stored response wins; a later finisher returns it instead of its own. */
+async function complete(
+  db: Db,
+  scope: IdempotencyScope,
+  response: StoredResponse,
+): Promise<IdempotentResult> {
+  const updated = await db
+    .updateTable('idempotency_keys')
+    .set({
+      status: 'completed',
+      response_status: response.status,
+      response_body: JSON.stringify(response.body),
+      completed_at: new Date(),
+    })
+    .where('org_id', '=', scope.orgId)
+    .where('key', '=', scope.key)
+    .where('status', '=', 'pending')
+    .returning('key')
+    .executeTakeFirst();
+  if (updated) return { ...response, replayed: false };
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select(['response_status', 'response_body'])
+    .where('org_id', '=', scope.orgId)
+    .where('key', '=', scope.key)
+    .where('status', '=', 'completed')
+    .executeTakeFirst();
+  // No completed row means a competing attempt released the claim after a refusal: ours stands alone.
+  return row
+    ? { status: row.response_status!, body: row.response_body, replayed: true }
+    : { ...response, replayed: false };
+}
+
+async function release(db: Db, scope: IdempotencyScope, generationId: string): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('org_id', '=', scope.orgId)
+    .where('key', '=', scope.key)
+    .where('status', '=', 'pending')
+    .where('generation_id', '=', generationId)
+    .execute();
+}
+
+/**
+ * Runs `work` at most once per (org, key) in effect: see the module comment. `work` receives the
+ * generation id to use and must be idempotent on it.
+ */
+export async function runIdempotent(
+  db: Db,
+  scope: IdempotencyScope,
+  newGenerationId: () => string,
+  work: (generationId: string) => Promise<StoredResponse>,
+): Promise<IdempotentResult> {
+  const claimed = await claim(db, scope, newGenerationId);
+  if (claimed.kind === 'done') return { ...claimed.response, replayed: true };
+  let response: StoredResponse;
+  try {
+    response = await work(claimed.generationId);
+  } catch (err) {
+    if (err instanceof DomainError) await release(db, scope, claimed.generationId);
+    throw err;
+  }
+  return complete(db, scope, response);
+}

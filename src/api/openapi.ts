@@ -1,0 +1,77 @@
+import { ERROR_STATUS, type ErrorCode } from '../errors';
+import { errorsOf, type ApiRoute } from './route';
+import { errorSchema, type JsonSchema } from './schemas';
+
+/** `/v1/generations/:id` -> `/v1/generations/{id}`. */
+export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+function parameters(location: 'path' | 'query' | 'header', schema: JsonSchema | undefined) {
+  if (!schema) return [];
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, s]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.has(name),
+    schema: s,
+  }));
+}
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+function responses(route: ApiRoute) {
+  const out: Record<string, unknown> = {};
+  for (const [status, schema] of Object.entries(route.schema.response)) {
+    if (Number(status) < 400) out[status] = { description: 'OK', content: json(schema) };
+  }
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorsOf(route))
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const own = route.schema.response[status];
+    out[String(status)] = {
+      description: `error.code: ${codes.join(' | ')}`,
+      content: json(own ?? { $ref: '#/components/schemas/Error' }),
+    };
+  }
+  return out;
+}
+
+/** The OpenAPI 3.1 document of a route table; 3.1 takes our JSON Schemas as they are. */
+export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const { params, querystring, headers, body } = route.schema;
+    const operation = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: [route.tag],
+      security: route.auth ? [{ bearerAuth: [] }] : [],
+      parameters: [
+        ...parameters('path', params),
+        ...parameters('query', querystring),
+        ...parameters('header', headers),
+      ],
+      ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+      responses: responses(route),
+    };
+    (paths[openApiPath(route.url)] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Layers billing partner API',
+      version: '1',
+      description:
+        'Credits and generations of the calling org. Errors are always {"error": {"code", "message", "details"?}} ' +
+        'with a stable code. Rate limits are per API key and per API process.',
+    },
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: lb_live_<16 hex>_<secret>.' },
+      },
+      schemas: { Error: errorSchema },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,186 @@
+import type { Db } from '../../db/pool';
+import { DomainError, notFound } from '../../errors';
+import type { GenerationClient } from '../../generations/client';
+import { getGeneration, listGenerations } from '../../generations/queries';
+import { newId } from '../../ids';
+import { identityOf } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { errorBody } from '../errors';
+import { requestHash, runIdempotent, type StoredResponse } from '../idempotency';
+import type { ApiRoute } from '../route';
+import {
+  billingExhaustedSchema,
+  completedGenerationSchema,
+  completeGenerationBody,
+  createdGenerationSchema,
+  createGenerationBody,
+  failedGenerationSchema,
+  failGenerationBody,
+  generationPageSchema,
+  generationParams,
+  generationSchema,
+  idempotencyHeaders,
+  listGenerationsQuery,
+  type CompleteGenerationBody,
+  type CreateGenerationBody,
+  type FailGenerationBody,
+  type ListGenerationsQuery,
+} from '../schemas';
+
+export interface GenerationRouteDeps {
+  db: Db;
+  generations: GenerationClient;
+}
+
+const CREATE_URL = '/v1/generations';
+
+export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiRoute[] {
+  /** Checked in PostgreSQL before anything else, so another org's id is refused without side effects. */
+  async function requireOwned(table: 'projects' | 'generations', orgId: string, id: string): Promise<void> {
+    const row = await db
+      .selectFrom(table)
+      .select('id')
+      .where('id', '=', id)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!row) throw notFound(table === 'projects' ? 'project' : 'generation', id);
+  }
+
+  async function start(
+    orgId: string,
+    body: CreateGenerationBody,
+    generationId: string,
+  ): Promise<StoredResponse> {
+    const r = await generations.start({
+      orgId,
+      projectId: body.projectId,
+      generationId,
+      format: body.format,
+    });
+    if (r.status === 'reserved') {
+      return { status: 201, body: { generationId, reservedCredits: r.reservedCredits, credits: r.credits } };
+    }
+    const refusal = new DomainError(
+      'BILLING_EXHAUSTED',
+      `${body.format} needs ${r.required} credits but ${r.available} are available`,
+      { required: r.required, available: r.available, credits: r.credits },
+    );
+    return { status: refusal.httpStatus, body: errorBody(refusal) };
+  }
+
+  return [
+    {
+      method: 'POST',
+      url: CREATE_URL,
+      operationId: 'createGeneration',
+      summary:
+        "Starts a generation and reserves its format's estimate. Requires Idempotency-Key: the same key " +
+        'and body replay the first response; the same key with another body is 409.',
+      tag: 'generations',
+      auth: true,
+      schema: {
+        headers: idempotencyHeaders,
+        body: createGenerationBody,
+        response: { 201: createdGenerationSchema, 402: billingExhaustedSchema },
+      },
+      errors: ['UNKNOWN_FORMAT', 'NOT_FOUND', 'BILLING_EXHAUSTED', 'IDEMPOTENCY_KEY_REUSED'],
+      handler: async (request, reply) => {
+        const { orgId } = identityOf(request);
+        const body = request.body as CreateGenerationBody;
+        await requireOwned('projects', orgId, body.projectId);
+        const scope = {
+          orgId,
+          key: request.headers['idempotency-key'] as string,
+          requestHash: requestHash('POST', CREATE_URL, body),
+        };
+        const result = await runIdempotent(
+          db,
+          scope,
+          () => newId('gen'),
+          (generationId) => start(orgId, body, generationId),
+        );
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(result.status).send(result.body);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v1/generations/:id/complete',
+      operationId: 'completeGeneration',
+      summary:
+        'Charges the actual cost and releases the rest of the hold. Safe to retry: the same completion ' +
+        'gets the same answer; a different ending is 409 GENERATION_ALREADY_ENDED.',
+      tag: 'generations',
+      auth: true,
+      schema: {
+        params: generationParams,
+        body: completeGenerationBody,
+        response: { 200: completedGenerationSchema },
+      },
+      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED'],
+      handler: async (request) => {
+        const { orgId } = identityOf(request);
+        const { id } = request.params as { id: string };
+        const body = request.body as CompleteGenerationBody;
+        await requireOwned('generations', orgId, id);
+        const r = await generations.complete(orgId, id, {
+          actualCredits: body.actualCredits,
+          model: body.model ?? null,
+        });
+        return { generationId: id, status: 'completed', charge: r.charge, credits: r.credits };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v1/generations/:id/fail',
+      operationId: 'failGeneration',
+      summary: 'Releases the whole hold. Safe to retry with the same reason.',
+      tag: 'generations',
+      auth: true,
+      schema: {
+        params: generationParams,
+        body: failGenerationBody,
+        response: { 200: failedGenerationSchema },
+      },
+      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED'],
+      handler: async (request) => {
+        const { orgId } = identityOf(request);
+        const { id } = request.params as { id: string };
+        const { reason } = request.body as FailGenerationBody;
+        await requireOwned('generations', orgId, id);
+        const r = await generations.fail(orgId, id, reason);
+        return { generationId: id, status: 'failed', releasedCredits: r.releasedCredits, credits: r.credits };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v1/generations/:id',
+      operationId: 'getGeneration',
+      summary: 'One generation with its reservation.',
+      tag: 'generations',
+      auth: true,
+      schema: { params: generationParams, response: { 200: generationSchema } },
+      errors: ['NOT_FOUND'],
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        return getGeneration(db, identityOf(request).orgId, id);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v1/generations',
+      operationId: 'listGenerations',
+      summary: 'Generations, newest first; pass nextCursor back as cursor for the next page.',
+      tag: 'generations',
+      auth: true,
+      schema: { querystring: listGenerationsQuery, response: { 200: generationPageSchema } },
+      errors: [],
+      handler: async (request) => {
+        const { status, limit, cursor } = request.query as ListGenerationsQuery;
+        const after = cursor === undefined ? undefined : decodeCursor(cursor);
+        const page = await listGenerations(db, identityOf(request).orgId, { status, limit, after });
+        return { data: page.data, nextCursor: page.next ? encodeCursor(page.next) : null };
+      },
+    },
+  ];
+}

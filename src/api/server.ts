@@ -1,0 +1,121 @@
+import type { Client } from '@temporalio/client';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type preValidationHookHandler,
+} from 'fastify';
+import { DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_SECOND, type Config } from '../config';
+import type { Db } from '../db/pool';
+import type { GenerationClient } from '../generations/client';
+import { authenticate } from './auth';
+import { installErrorHandling } from './errors';
+import { buildOpenApiDocument } from './openapi';
+import { TokenBuckets } from './rate-limit';
+import type { ApiRoute } from './route';
+import type { JsonSchema } from './schemas';
+import { creditRoutes } from './routes/credits';
+import { generationRoutes } from './routes/generations';
+import { systemRoutes } from './routes/system';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface ApiDeps {
+  db: Db;
+  generations: GenerationClient;
+  /** Probed by /readyz; without it /readyz checks PostgreSQL only and reports temporal "not_configured". */
+  temporalClient?: Client;
+  /** `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts. */
+  config?: Partial<Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst'>> & { bodyLimitBytes?: number };
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Requests are validated exactly as written: no coercion ("100" is not a number) and no stripping of
+ * unknown fields (they are errors).
+ */
+const AJV_OPTIONS: AjvOptions = {
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: true,
+  allErrors: true,
+  strict: true,
+};
+
+const CANONICAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * Query values all arrive as text, so `?limit=20` must become a number before `type: integer` can
+ * hold. Only a plain decimal integer is converted; Ajv's own coercion would also accept `1e1`, `0x10`
+ * or ` 20`, which no client means as a page size.
+ */
+function readQueryIntegers(schema: JsonSchema | undefined): preValidationHookHandler | undefined {
+  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+  const names = Object.keys(properties).filter((name) => properties[name]!.type === 'integer');
+  if (names.length === 0) return undefined;
+  return async (request) => {
+    const query = request.query as Record<string, unknown>;
+    for (const name of names) {
+      const value = query[name];
+      if (typeof value === 'string' && CANONICAL_INTEGER.test(value)) query[name] = Number(value);
+    }
+  };
+}
+
+const registered = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** Every route Fastify registered on an app built by buildApi (the OpenAPI test compares against it). */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  return [...(registered.get(app) ?? [])];
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const bodyLimit = deps.config?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+  });
+
+  const ajv = new Ajv(AJV_OPTIONS);
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+
+  const seen: { method: string; url: string }[] = [];
+  registered.set(app, seen);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) seen.push({ method, url: route.url });
+  });
+
+  installErrorHandling(app, bodyLimit);
+  // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
+  app.removeContentTypeParser('text/plain');
+
+  const buckets = new TokenBuckets({
+    perSecond: deps.config?.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
+    burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
+  });
+  const onAuth = authenticate(deps.db, buckets);
+
+  let openApi: Record<string, unknown> | undefined;
+  const routes: ApiRoute[] = [
+    ...systemRoutes({
+      db: deps.db,
+      temporalClient: deps.temporalClient,
+      openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
+    }),
+    ...creditRoutes({ db: deps.db }),
+    ...generationRoutes({ db: deps.db, generations: deps.generations }),
+  ];
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      onRequest: route.auth ? [onAuth] : [],
+      preValidation: readQueryIntegers(route.schema.querystring),
+      handler: route.handler,
+    });
+  }
+  return app;
+}

@@ -1,0 +1,128 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/pool';
+import { notFound } from '../errors';
+
+/**
+ * Partner API keys: `lb_live_<16 hex>_<43 base64url>`. The first part (`lb_live_<16 hex>`) is the public
+ * prefix a key is looked up by; the rest is 256 random bits that only the caller ever holds.
+ *
+ * We store SHA-256 of the whole key, not a slow password hash: slow hashes (bcrypt, scrypt, argon2)
+ * exist to make guessing low-entropy passwords expensive, and there is nothing to guess in 256 random
+ * bits, so a fast hash is just as safe against a leaked table and keeps authentication off the CPU
+ * budget of every request.
+ */
+export const API_KEY_PREFIX = 'lb_live_';
+
+const KEY_PATTERN = /^(lb_live_[0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
+const PREFIX_PATTERN = /^lb_live_[0-9a-f]{16}$/;
+
+export interface CreatedApiKey {
+  orgId: string;
+  /** The full key: shown once, never stored. */
+  apiKey: string;
+  prefix: string;
+}
+
+export interface ApiKeyIdentity {
+  orgId: string;
+  orgName: string;
+  tier: string;
+  prefix: string;
+}
+
+export type Authentication =
+  | { ok: true; identity: ApiKeyIdentity }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'key_disabled' | 'org_disabled'; identity: ApiKeyIdentity };
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** Compared against when the prefix is unknown, so a miss costs the same work as a hit. */
+const DUMMY_HASH = sha256('lb_live_0000000000000000_not-a-key');
+
+export function generateApiKey(): { apiKey: string; prefix: string; secretHash: Buffer } {
+  const prefix = `${API_KEY_PREFIX}${randomBytes(8).toString('hex')}`;
+  const apiKey = `${prefix}_${randomBytes(32).toString('base64url')}`;
+  return { apiKey, prefix, secretHash: sha256(apiKey) };
+}
+
+/** The public prefix of a well-formed key, or undefined for anything else. */
+export function prefixOf(apiKey: string): string | undefined {
+  return KEY_PATTERN.exec(apiKey)?.[1];
+}
+
+export async function createApiKey(db: Db, orgId: string): Promise<CreatedApiKey> {
+  const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+  if (!org) throw notFound('organization', orgId);
+  const { apiKey, prefix, secretHash } = generateApiKey();
+  await db.insertInto('api_keys').values({ prefix, org_id: orgId, secret_hash: secretHash }).execute();
+  return { orgId, apiKey, prefix };
+}
+
+/** Accepts the prefix or the whole key (an operator may paste either); disabling twice is a no-op. */
+export async function disableApiKey(
+  db: Db,
+  keyOrPrefix: string,
+): Promise<{ orgId: string; prefix: string; disabled: true }> {
+  const prefix = PREFIX_PATTERN.test(keyOrPrefix) ? keyOrPrefix : prefixOf(keyOrPrefix);
+  if (!prefix) throw notFound('api key', keyOrPrefix.slice(0, API_KEY_PREFIX.length + 16));
+  const row = await db
+    .updateTable('api_keys')
+    .set((eb) => ({ disabled: true, disabled_at: eb.fn.coalesce('disabled_at', eb.fn<Date>('now', [])) }))
+    .where('prefix', '=', prefix)
+    .returning(['org_id', 'prefix'])
+    .executeTakeFirst();
+  if (!row) throw notFound('api key', prefix);
+  return { orgId: row.org_id, prefix: row.prefix, disabled: true };
+}
+
+/** The org-wide kill switch: every key of a disabled org gets 503 KILL_SWITCH until it is enabled again. */
+export async function setOrganizationDisabled(
+  db: Db,
+  orgId: string,
+  disabled: boolean,
+): Promise<{ orgId: string; disabled: boolean }> {
+  const row = await db
+    .updateTable('organizations')
+    .set({ disabled })
+    .where('id', '=', orgId)
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) throw notFound('organization', orgId);
+  return { orgId, disabled };
+}
+
+/**
+ * One indexed read by prefix, then a constant-time comparison of hashes. Comparing hashes (not the keys
+ * themselves) also makes both sides the same length, which timingSafeEqual requires.
+ */
+export async function authenticateApiKey(db: Db, apiKey: string): Promise<Authentication> {
+  const prefix = prefixOf(apiKey);
+  const row = prefix
+    ? await db
+        .selectFrom('api_keys as k')
+        .innerJoin('organizations as o', 'o.id', 'k.org_id')
+        .select([
+          'k.prefix',
+          'k.secret_hash',
+          'k.disabled',
+          'o.id as org_id',
+          'o.name',
+          'o.tier_id',
+          'o.disabled as org_disabled',
+        ])
+        .where('k.prefix', '=', prefix)
+        .executeTakeFirst()
+    : undefined;
+  const matches = timingSafeEqual(sha256(apiKey), row?.secret_hash ?? DUMMY_HASH);
+  if (!row || !matches) return { ok: false, reason: 'invalid' };
+  const identity: ApiKeyIdentity = {
+    orgId: row.org_id,
+    orgName: row.name,
+    tier: row.tier_id,
+    prefix: row.prefix,
+  };
+  if (row.disabled) return { ok: false, reason: 'key_disabled', identity };
+  if (row.org_disabled) return { ok: false, reason: 'org_disabled', identity };
+  return { ok: true, identity };
+}

@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDrift } from '../../src/credits/reconcile';
+import { startApiHarness, type ApiHarness } from '../support/api';
+import { fingerprint } from '../support/fixtures';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = `${ROOT}node_modules/.bin/tsx`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read fields freely
+}
+
+let h: ApiHarness;
+
+/** The CLI as an operator runs it: a separate process, configured only by DATABASE_URL. */
+function run(args: string[], opts: { bin?: boolean; env?: Record<string, string> } = {}): Promise<Run> {
+  const [file, argv] = opts.bin
+    ? ['node', [`${ROOT}bin/layers-billing.mjs`, ...args]]
+    : [TSX, ['src/cli/main.ts', ...args]];
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      argv,
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.t.url, ...opts.env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        let json: unknown;
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          json = undefined;
+        }
+        resolve({ code, stdout, stderr, json });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => {
+  if (!h) return;
+  expect(await findDrift(h.t.db)).toEqual([]);
+  await h.close();
+});
+
+describe('layers-billing CLI', () => {
+  it('creates an org whose key works against the API, then grants, adds projects and keys, and disables', async () => {
+    const created = await run(['org', 'create', '--name', 'Acme', '--tier', 'pro', '--mode', 'agency']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(Object.keys(created.json)).toEqual(['orgId', 'projectId', 'apiKey']);
+    const { orgId, projectId, apiKey } = created.json;
+    expect(apiKey).toMatch(/^lb_live_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    // Stored only as a hash.
+    const stored = await h.t.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).execute();
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain(apiKey.slice(25));
+
+    const who = await h.call('GET', '/v1/whoami', { key: apiKey });
+    expect(who).toMatchObject({
+      status: 200,
+      body: { organization: { id: orgId, name: 'Acme' }, tier: 'pro', creditBalance: 1000 },
+    });
+
+    const grant = await run(['credits', 'grant', '--org', orgId, '--prepaid', '250', '--key', 'invoice-7']);
+    expect(grant.code).toBe(0);
+    const credits = await h.call('GET', '/v1/credits', { key: apiKey });
+    expect(grant.json).toEqual(credits.body);
+    expect(grant.json).toMatchObject({ balance: 1250, prepaidBalance: 250 });
+    // The same --key again is the same grant, not a second one.
+    const regrant = await run(['credits', 'grant', '--org', orgId, '--prepaid', '250', '--key', 'invoice-7']);
+    expect(regrant).toMatchObject({ code: 0, json: { balance: 1250 } });
+
+    const project = await run(['project', 'create', '--org', orgId, '--name', 'Second']);
+    expect(project.code).toBe(0);
+    expect(project.json).toMatchObject({ orgId, projectId: expect.stringMatching(/^prj_/), name: 'Second' });
+    expect(project.json.projectId).not.toBe(projectId);
+
+    const key2 = await run(['key', 'create', '--org', orgId], { bin: true });
+    expect(key2.code).toBe(0);
+    expect(key2.json).toMatchObject({
+      orgId,
+      apiKey: expect.stringMatching(/^lb_live_/),
+      prefix: expect.stringMatching(/^lb_live_/),
+    });
+    expect((await h.call('GET', '/v1/credits', { key: key2.json.apiKey })).status).toBe(200);
+
+    const disabled = await run(['key', 'disable', '--key', key2.json.prefix]);
+    expect(disabled).toMatchObject({ code: 0, json: { prefix: key2.json.prefix, disabled: true } });
+    expect((await h.call('GET', '/v1/credits', { key: key2.json.apiKey })).body.error.code).toBe(
+      'KILL_SWITCH',
+    );
+    expect((await h.call('GET', '/v1/credits', { key: apiKey })).status).toBe(200);
+
+    const orgOff = await run(['org', 'disable', '--org', orgId]);
+    expect(orgOff).toMatchObject({ code: 0, json: { orgId, disabled: true } });
+    expect((await h.call('GET', '/v1/credits', { key: apiKey })).body.error.code).toBe('KILL_SWITCH');
+    expect((await run(['org', 'enable', '--org', orgId])).code).toBe(0);
+    expect((await h.call('GET', '/v1/credits', { key: apiKey })).status).toBe(200);
+  });
+
+  it.each([
+    ['an unknown command', ['org', 'explode'], 2, /unknown command "org explode"/],
+    ['no command', [], 2, /no command given/],
+    ['a missing option', ['org', 'create', '--name', 'X'], 2, /missing --tier/],
+    ['an unknown option', ['key', 'create', '--org', 'org_x', '--admin'], 2, /--admin/],
+    ['a fractional grant', ['credits', 'grant', '--org', 'org_x', '--prepaid', '1.5'], 2, /whole number/],
+    ['an unknown tier', ['org', 'create', '--name', 'X', '--tier', 'platinum'], 1, /VALIDATION_FAILED: tier/],
+    ['an org that does not exist', ['key', 'create', '--org', 'org_nope'], 1, /NOT_FOUND/],
+    ['a key that does not exist', ['key', 'disable', '--key', 'lb_live_0000000000000000'], 1, /NOT_FOUND/],
+  ] as const)(
+    'exits non-zero with a message on stderr for %s, writing nothing',
+    async (_name, args, code, message) => {
+      const before = await fingerprint(h.t.db);
+      const res = await run([...args]);
+      expect(res.code).toBe(code);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(message);
+      expect(await fingerprint(h.t.db)).toEqual(before);
+    },
+  );
+
+  it('refuses to run without DATABASE_URL', async () => {
+    const res = await run(['key', 'create', '--org', 'org_x'], { env: { DATABASE_URL: '' } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/DATABASE_URL is not set/);
+  });
+});
