@@ -5,6 +5,10 @@
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   UNKNOWN_FORMAT: 400,
+  /** The body is not parseable JSON (or is empty while declared JSON): nothing to validate field by field. */
+  MALFORMED_JSON: 400,
+  /** A Stripe webhook whose signature is missing, forged or stale: nothing in it is applied. */
+  INVALID_SIGNATURE: 400,
   UNAUTHENTICATED: 401,
   BILLING_EXHAUSTED: 402,
   PAYMENT_DECLINED: 402,
@@ -12,8 +16,11 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 409,
   GENERATION_ALREADY_ENDED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
   KILL_SWITCH: 503,
+  NOT_READY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -11,7 +11,8 @@ export type BillingMode = 'agency' | 'byo';
 export type BillingStatus = 'active' | 'past_due' | 'paused' | 'canceled';
 export type GenerationStatus = 'running' | 'completed' | 'failed' | 'expired';
 export type ReservationStatus = 'held' | 'captured' | 'released' | 'expired';
-export type LedgerEntryType = 'grant_included' | 'grant_prepaid' | 'reserve' | 'capture' | 'release' | 'expire';
+export type LedgerEntryType =
+  'grant_included' | 'grant_prepaid' | 'reserve' | 'capture' | 'release' | 'expire';
 
 export interface TiersTable {
   id: string;
@@ -101,6 +102,65 @@ export interface CreditLedgerTable {
   created_at: CreatedAt;
 }
 
+export interface ApiKeysTable {
+  prefix: string;
+  org_id: string;
+  secret_hash: Buffer;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  disabled_at: Date | null;
+}
+
+export type IdempotencyStatus = 'pending' | 'completed';
+
+export interface IdempotencyKeysTable {
+  org_id: string;
+  key: string;
+  request_hash: string;
+  generation_id: string;
+  status: IdempotencyStatus;
+  response_status: number | null;
+  /** jsonb: written as a JSON string, read back parsed. */
+  response_body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+}
+
+export interface StripeCustomersTable {
+  org_id: string;
+  stripe_customer_id: string;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export type PurchaseStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface CreditPackPurchasesTable {
+  id: string;
+  org_id: string;
+  idempotency_key: string;
+  pack_id: string;
+  credits: Int8;
+  list_price_cents: Int8;
+  discount_bps: number;
+  amount_cents: Int8;
+  status: Generated<PurchaseStatus>;
+  payment_intent_id: string | null;
+  decline_code: string | null;
+  failure_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  settled_at: Date | null;
+}
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
+  outcome: string | null;
+}
+
 export interface Database {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
@@ -110,6 +170,11 @@ export interface Database {
   generations: GenerationsTable;
   reservations: ReservationsTable;
   credit_ledger: CreditLedgerTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+  stripe_customers: StripeCustomersTable;
+  credit_pack_purchases: CreditPackPurchasesTable;
+  stripe_events: StripeEventsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -118,3 +183,5 @@ export type Project = Selectable<ProjectsTable>;
 export type CreditBalance = Selectable<CreditBalancesTable>;
 export type Generation = Selectable<GenerationsTable>;
 export type LedgerEntry = Selectable<CreditLedgerTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type CreditPackPurchase = Selectable<CreditPackPurchasesTable>;

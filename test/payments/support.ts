@@ -1,0 +1,115 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type Stripe from 'stripe';
+import { createActivities } from '../../activities/index';
+import type { PaymentActivityHooks } from '../../activities/payments';
+import { DomainError } from '../../src/errors';
+import { attachDefaultCard } from '../../src/payments/customers';
+import { creditPackBusinessKey } from '../../src/payments/ids';
+import { createStripeClient } from '../../src/stripe/client';
+import { createStripeGateway, type StripeGateway } from '../../src/stripe/gateway';
+import { workflowBundle } from '../../src/temporal/worker';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { makeOrg } from '../support/fixtures';
+import { startLocalStripe, type LocalStripe } from '../support/localstripe';
+import { createTimeSkippingEnv } from '../support/temporal';
+
+/**
+ * Everything a payments test runs against, all real: a PostgreSQL database of its own, Temporal's
+ * time-skipping server, and localstripe behind its idempotency-emulating proxy.
+ */
+export interface PaymentsHarness {
+  t: TestDatabase;
+  env: TestWorkflowEnvironment;
+  ls: LocalStripe;
+  stripe: Stripe;
+  gateway: StripeGateway;
+  stop(): Promise<void>;
+}
+
+export async function startPaymentsHarness(): Promise<PaymentsHarness> {
+  const [t, env, ls] = await Promise.all([createTestDatabase(), createTimeSkippingEnv(), startLocalStripe()]);
+  const stripe = createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
+  return {
+    t,
+    env,
+    ls,
+    stripe,
+    gateway: createStripeGateway(stripe),
+    async stop() {
+      await Promise.allSettled([env.teardown(), ls.stop()]);
+      await t.close();
+    },
+  };
+}
+
+let queues = 0;
+
+/** A task queue of the test's own, so no other test's worker picks up its tasks. */
+export const freshTaskQueue = (): string => `payments-${process.pid}-${++queues}-${Date.now().toString(36)}`;
+
+/** The production activities over the localstripe gateway, with optional crash hooks. */
+export async function withPaymentsWorker<T>(
+  h: PaymentsHarness,
+  taskQueue: string,
+  fn: () => Promise<T>,
+  hooks?: PaymentActivityHooks,
+): Promise<T> {
+  const worker = await Worker.create({
+    connection: h.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ db: h.t.db, payments: { gateway: h.gateway, hooks } }),
+  });
+  return worker.runUntil(fn);
+}
+
+/** An org on `tier` whose default card is `card` (a localstripe test PaymentMethod), or no card at all. */
+export async function orgWithCard(h: PaymentsHarness, opts: { tier?: string; card?: string | null } = {}) {
+  const org = await makeOrg(h.t.db, { tier: opts.tier ?? 'max' });
+  const card = opts.card === undefined ? 'pm_card_visa' : opts.card;
+  if (card === null) return { ...org, customerId: undefined };
+  const { customerId } = await attachDefaultCard({ db: h.t.db, gateway: h.gateway }, org.orgId, card);
+  return { ...org, customerId };
+}
+
+/** The PaymentIntents in localstripe that carry the purchase's business key. */
+export async function intentsOf(h: PaymentsHarness, customerId: string, purchaseId: string) {
+  const all = await h.stripe.paymentIntents
+    .list({ customer: customerId, limit: 100 })
+    .autoPagingToArray({ limit: 1000 });
+  return all.filter((pi) => pi.metadata.businessKey === creditPackBusinessKey(purchaseId));
+}
+
+/** PaymentIntent creations sent for the purchase, and how many of them Stripe (the proxy) replayed. */
+export function intentCreations(h: PaymentsHarness, purchaseId: string) {
+  const sent = h.ls.requests.filter(
+    (r) =>
+      r.method === 'POST' &&
+      r.path === '/v1/payment_intents' &&
+      r.idempotencyKey === `pi:${creditPackBusinessKey(purchaseId)}`,
+  );
+  return { sent: sent.length, applied: sent.filter((r) => !r.replayed && r.status < 300).length };
+}
+
+export async function ledgerRowsFor(h: PaymentsHarness, purchaseId: string) {
+  return h.t.db
+    .selectFrom('credit_ledger')
+    .select(['org_id', 'entry_type', 'prepaid_delta'])
+    .where('idempotency_key', '=', creditPackBusinessKey(purchaseId))
+    .execute();
+}
+
+/** The error a promise rejects with, as `code` + details for DomainErrors. */
+export async function failureOf(
+  p: Promise<unknown>,
+): Promise<{ code: string; details?: Record<string, unknown> }> {
+  return p.then(
+    () => ({ code: 'resolved' }),
+    (e: unknown) =>
+      e instanceof DomainError
+        ? { code: e.code, details: e.details }
+        : { code: `not a DomainError: ${String(e)}` },
+  );
+}

@@ -1,0 +1,111 @@
+import Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { createStripeClient, parseStripeApiBase, stripeConfigFromEnv } from '../../src/stripe/client';
+import {
+  InvalidSignatureError,
+  isRetryableStripeError,
+  PaymentDeclinedError,
+  StripeValidationError,
+} from '../../src/stripe/errors';
+
+describe('parseStripeApiBase', () => {
+  it('splits an origin into the SDK host/port/protocol options', () => {
+    expect(parseStripeApiBase('http://127.0.0.1:8420')).toEqual({
+      protocol: 'http',
+      host: '127.0.0.1',
+      port: 8420,
+    });
+    expect(parseStripeApiBase('https://stripe.internal')).toEqual({
+      protocol: 'https',
+      host: 'stripe.internal',
+      port: 443,
+    });
+    expect(parseStripeApiBase('http://localhost/')).toEqual({
+      protocol: 'http',
+      host: 'localhost',
+      port: 80,
+    });
+    expect(parseStripeApiBase('http://[::1]:9000')).toEqual({ protocol: 'http', host: '::1', port: 9000 });
+  });
+
+  it.each([
+    'not a url',
+    'ftp://host:21',
+    'http://host:1/prefix',
+    'http://host:1/?q=1',
+    'http://user:pw@host:1',
+  ])('rejects %s', (apiBase) => {
+    expect(() => parseStripeApiBase(apiBase)).toThrow(StripeValidationError);
+  });
+});
+
+describe('createStripeClient', () => {
+  it('builds a client with two network retries', () => {
+    const stripe = createStripeClient({ secretKey: 'sk_test_x', apiBase: 'http://127.0.0.1:8420' });
+    expect(stripe).toBeInstanceOf(Stripe);
+    expect(stripe.getMaxNetworkRetries()).toBe(2);
+  });
+
+  it('sends requests to the configured base', async () => {
+    let seen: string | undefined;
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      seen = `${req.method} ${req.url} ${req.headers.authorization}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'cus_1', object: 'customer', metadata: {} }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const stripe = createStripeClient({ secretKey: 'sk_test_x', apiBase: `http://127.0.0.1:${port}` });
+      await stripe.customers.retrieve('cus_1');
+      expect(seen).toBe('GET /v1/customers/cus_1 Bearer sk_test_x');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it.each(['', '   ', 'pk_test_publishable', 'whsec_x'])('rejects secret key %j', (secretKey) => {
+    expect(() => createStripeClient({ secretKey })).toThrow(StripeValidationError);
+  });
+});
+
+describe('stripeConfigFromEnv', () => {
+  it('reads the key and optional base', () => {
+    expect(
+      stripeConfigFromEnv({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: ' http://127.0.0.1:1 ' }),
+    ).toEqual({
+      secretKey: 'sk_live_1',
+      apiBase: 'http://127.0.0.1:1',
+    });
+    expect(stripeConfigFromEnv({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: '' })).toEqual({
+      secretKey: 'sk_live_1',
+      apiBase: undefined,
+    });
+  });
+
+  it('fails fast without a key', () => {
+    expect(() => stripeConfigFromEnv({})).toThrow(StripeValidationError);
+  });
+});
+
+describe('isRetryableStripeError', () => {
+  it('retries transport and server failures only', () => {
+    expect(isRetryableStripeError(new Stripe.errors.StripeConnectionError({ message: 'reset' }))).toBe(true);
+    expect(isRetryableStripeError(new Stripe.errors.StripeAPIError({ message: '500' }))).toBe(true);
+    expect(isRetryableStripeError(new Stripe.errors.StripeRateLimitError({ message: '429' }))).toBe(true);
+
+    expect(isRetryableStripeError(new Stripe.errors.StripeCardError({ message: 'declined' }))).toBe(false);
+    expect(isRetryableStripeError(new Stripe.errors.StripeInvalidRequestError({ message: 'bad' }))).toBe(
+      false,
+    );
+    expect(isRetryableStripeError(new Stripe.errors.StripeIdempotencyError({ message: 'reused' }))).toBe(
+      false,
+    );
+    expect(
+      isRetryableStripeError(new PaymentDeclinedError('declined', { declineCode: 'card_declined' })),
+    ).toBe(false);
+    expect(isRetryableStripeError(new StripeValidationError('bad'))).toBe(false);
+    expect(isRetryableStripeError(new InvalidSignatureError('signature_mismatch', 'forged'))).toBe(false);
+  });
+});
