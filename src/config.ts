@@ -17,6 +17,8 @@ export interface Config {
   rateLimitPerSecond: number;
   /** The bucket's size: how many requests a key may send at once after being idle. */
   rateLimitBurst: number;
+  /** Signing secret of the Stripe webhook endpoint (whsec_…); without it webhooks are refused. */
+  stripeWebhookSecret: string | undefined;
 }
 
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'billing',
     holdTimeoutMs: positiveInt('HOLD_TIMEOUT_MS', env.HOLD_TIMEOUT_MS, DEFAULT_HOLD_TIMEOUT_MS),
     port: positiveInt('PORT', env.PORT, 3000),
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
     rateLimitPerSecond: positiveInt(
       'RATE_LIMIT_PER_SECOND',
       env.RATE_LIMIT_PER_SECOND,

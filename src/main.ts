@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, requireSetting } from './config';
 import { createDb } from './db/pool';
 import { createBillingWorker } from './temporal/worker';
+import { startApi } from './api/start';
 
 /**
  * Production entry: `npm start` runs the API and the worker in one process; `npm run api` and
@@ -39,8 +40,12 @@ if (role !== 'api') {
 if (role !== 'worker') {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporalNamespace });
-  void client;
-  stops.push(() => connection.close());
+  const app = await startApi(db, client, config);
+  stops.push(async () => {
+    await app.close();
+    await connection.close();
+  });
+  console.log(`API listening on port ${config.port}`);
 }
 
 async function stop(): Promise<void> {

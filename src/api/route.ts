@@ -22,8 +22,13 @@ export interface ApiRoute {
   operationId: string;
   summary: string;
   tag: string;
-  /** Bearer API key required (then 401/429/503 apply). */
-  auth: boolean;
+  /**
+   * Bearer API key required (then 401/429/503 apply). 'with-credits': the org's credit snapshot is read
+   * in the same statement as the key, and the handler takes it with creditsOf(request).
+   */
+  auth: boolean | 'with-credits';
+  /** The handler receives the body as the exact bytes sent (a Buffer), e.g. to verify a signature over them. */
+  rawBody?: boolean;
   schema: RouteSchemas;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];

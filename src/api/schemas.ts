@@ -196,3 +196,38 @@ export const readySchema = object({
 
 /** The OpenAPI document is served as is; the serializer must not filter it. */
 export const openApiDocumentSchema: JsonSchema = { type: 'object', additionalProperties: true };
+
+// ---- credit packs and webhooks ----
+
+export const creditPackBody = object({ packId: str() });
+export const creditPackParams = object({ id: str() });
+
+const priceFields = {
+  packId: { type: 'string' },
+  amountCents: int(),
+  listPriceCents: int(),
+  discountBps: int(),
+};
+
+export const creditPackPurchaseSchema = object({
+  purchaseId: { type: 'string' },
+  ...priceFields,
+  status: { type: 'string', enum: ['succeeded'] },
+  creditsGranted: int(1),
+  paymentIntentId: { type: 'string' },
+  credits: creditsSnapshotSchema,
+});
+
+export const creditPackViewSchema = object({
+  purchaseId: { type: 'string' },
+  ...priceFields,
+  credits: int(1),
+  status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+  paymentIntentId: nullable('string'),
+  declineCode: nullable('string'),
+  createdAt: dateTime,
+  settledAt: { type: ['string', 'null'], format: 'date-time' },
+});
+
+/** Whatever the handler tells Stripe; Stripe reads only the status. */
+export const webhookAckSchema: JsonSchema = { type: 'object', additionalProperties: true };

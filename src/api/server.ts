@@ -16,6 +16,7 @@ import type { ApiRoute } from './route';
 import type { JsonSchema } from './schemas';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
+import { paymentRoutes, type PaymentRouteDeps } from './routes/payments';
 import { systemRoutes } from './routes/system';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -25,6 +26,8 @@ export interface ApiDeps {
   generations: GenerationClient;
   /** Probed by /readyz; without it /readyz checks PostgreSQL only and reports temporal "not_configured". */
   temporalClient?: Client;
+  /** Credit packs and the Stripe webhook; without it those routes are not served. */
+  payments?: Omit<PaymentRouteDeps, 'db'>;
   /** `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts. */
   config?: Partial<Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst'>> & { bodyLimitBytes?: number };
   logger?: FastifyServerOptions['logger'];
@@ -96,6 +99,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
   });
   const onAuth = authenticate(deps.db, buckets);
+  const onAuthWithCredits = authenticate(deps.db, buckets, { withCredits: true });
 
   let openApi: Record<string, unknown> | undefined;
   const routes: ApiRoute[] = [
@@ -104,18 +108,26 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       temporalClient: deps.temporalClient,
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),
-    ...creditRoutes({ db: deps.db }),
+    ...creditRoutes(),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
+    ...(deps.payments ? paymentRoutes({ db: deps.db, ...deps.payments }) : []),
   ];
-  for (const route of routes) {
-    app.route({
-      method: route.method,
-      url: route.url,
-      schema: route.schema,
-      onRequest: route.auth ? [onAuth] : [],
-      preValidation: readQueryIntegers(route.schema.querystring),
-      handler: route.handler,
-    });
-  }
+  const options = (route: ApiRoute) => ({
+    method: route.method,
+    url: route.url,
+    schema: route.schema,
+    onRequest: route.auth ? [route.auth === 'with-credits' ? onAuthWithCredits : onAuth] : [],
+    preValidation: readQueryIntegers(route.schema.querystring),
+    handler: route.handler,
+  });
+  for (const route of routes.filter((r) => !r.rawBody)) app.route(options(route));
+  // Raw-body routes live in a scope of their own whose JSON parser keeps the bytes as they came.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
+    for (const route of routes.filter((r) => r.rawBody)) scope.route(options(route));
+  });
   return app;
 }

@@ -73,7 +73,7 @@ export async function handleStripeWebhook(
     );
   } catch (err) {
     if (err instanceof InvalidSignatureError) {
-      return { status: 400, body: { code: err.code, message: err.message, details: err.details } };
+      return { status: 400, body: { error: { code: err.code, message: err.message, details: err.details } } };
     }
     throw err;
   }
@@ -101,7 +101,7 @@ export async function handleStripeWebhook(
     const message = err instanceof Error ? err.message : String(err);
     return {
       status: 500,
-      body: { code: 'INTERNAL_ERROR', message: `event ${event.id} not handed off: ${message}` },
+      body: { error: { code: 'INTERNAL_ERROR', message: `event ${event.id} not handed off: ${message}` } },
     };
   }
   await deps.db

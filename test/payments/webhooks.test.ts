@@ -117,7 +117,7 @@ describe('Stripe webhooks', () => {
         ] as const) {
           expect(await handleStripeWebhook(deps, body, header)).toEqual({
             status: 400,
-            body: { code: 'INVALID_SIGNATURE', message: expect.any(String), details: { reason } },
+            body: { error: { code: 'INVALID_SIGNATURE', message: expect.any(String), details: { reason } } },
           });
         }
         expect(await storedEvents()).toEqual([]);
@@ -129,7 +129,7 @@ describe('Stripe webhooks', () => {
           good.body,
           good.header,
         );
-        expect(failed).toMatchObject({ status: 500, body: { code: 'INTERNAL_ERROR' } });
+        expect(failed).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL_ERROR' } } });
         expect(await storedEvents()).toMatchObject([{ id: good.id, processed_at: null }]);
 
         const handed = await handleStripeWebhook(deps, Buffer.from(good.body), good.header);

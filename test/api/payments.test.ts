@@ -1,0 +1,201 @@
+import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index';
+import { buildApi } from '../../src/api/server';
+import { createApiKey } from '../../src/auth/api-keys';
+import { findDrift } from '../../src/credits/reconcile';
+import { createGenerationClient } from '../../src/generations/client';
+import { workflowBundle } from '../../src/temporal/worker';
+import { callApi, type CallOptions } from '../support/api';
+import { fingerprint } from '../support/fixtures';
+import {
+  freshTaskQueue,
+  intentsOf,
+  orgWithCard,
+  startPaymentsHarness,
+  type PaymentsHarness,
+} from '../payments/support';
+
+/**
+ * The credit-pack and Stripe-webhook routes over real HTTP: the pack is charged through localstripe and
+ * granted in PostgreSQL by the real workflow; the webhook route must verify the signature over the exact
+ * bytes sent, which only a real request proves.
+ */
+const WEBHOOK_SECRET = 'whsec_test_routes';
+let h: PaymentsHarness;
+let app: FastifyInstance;
+let baseUrl: string;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  h = await startPaymentsHarness();
+  const taskQueue = freshTaskQueue();
+  // A plain client: env.client would skip time while it waits, firing other timers mid-test.
+  const client = new Client({ connection: h.env.connection, namespace: 'default' });
+  app = buildApi({
+    db: h.t.db,
+    generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
+    temporalClient: client,
+    payments: { temporalClient: client, taskQueue, webhookSecret: WEBHOOK_SECRET },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  worker = await Worker.create({
+    connection: h.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ db: h.t.db, payments: { gateway: h.gateway } }),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  expect(await findDrift(h.t.db)).toEqual([]);
+  await h?.stop();
+});
+
+const call = (method: string, path: string, opts?: CallOptions) => callApi(baseUrl, method, path, opts);
+
+async function payingOrg(card: string) {
+  const org = await orgWithCard(h, { tier: 'max', card });
+  const { apiKey } = await createApiKey(h.t.db, org.orgId);
+  return { ...org, apiKey };
+}
+
+describe('POST /v1/credit-packs', () => {
+  it('charges the tier price once and grants the pack once, however often it is retried', async () => {
+    const org = await payingOrg('pm_card_visa');
+    const buy = () =>
+      call('POST', '/v1/credit-packs', {
+        key: org.apiKey,
+        json: { packId: 'pack_500' },
+        headers: { 'idempotency-key': 'buy-1' },
+      });
+    const first = await buy();
+    expect(first.status).toBe(201);
+    // Max gets 20% off: $41.00 list, $32.80 paid.
+    expect(first.body).toMatchObject({
+      packId: 'pack_500',
+      status: 'succeeded',
+      creditsGranted: 500,
+      listPriceCents: 4100,
+      amountCents: 3280,
+      credits: { prepaidBalance: 500 },
+    });
+    const again = await buy();
+    expect(again.status).toBe(201);
+    expect(again.body.purchaseId).toBe(first.body.purchaseId);
+    expect(again.body.credits.prepaidBalance).toBe(500);
+    expect(await intentsOf(h, org.customerId!, first.body.purchaseId)).toHaveLength(1);
+
+    const view = await call('GET', `/v1/credit-packs/${first.body.purchaseId}`, { key: org.apiKey });
+    expect(view.body).toMatchObject({ status: 'succeeded', amountCents: 3280, declineCode: null });
+    const credits = await call('GET', '/v1/credits', { key: org.apiKey });
+    expect(credits.body.prepaidBalance).toBe(500);
+  });
+
+  it('answers a declined card with 402 PAYMENT_DECLINED and the decline code, granting nothing', async () => {
+    const org = await payingOrg('pm_card_chargeCustomerFail');
+    const r = await call('POST', '/v1/credit-packs', {
+      key: org.apiKey,
+      json: { packId: 'pack_100' },
+      headers: { 'idempotency-key': 'buy-2' },
+    });
+    expect(r.status).toBe(402);
+    expect(r.body.error).toMatchObject({
+      code: 'PAYMENT_DECLINED',
+      details: { declineCode: 'card_declined' },
+    });
+    const credits = await call('GET', '/v1/credits', { key: org.apiKey });
+    expect(credits.body.prepaidBalance).toBe(0);
+  });
+
+  it("refuses bad requests and another org's purchase, writing nothing", async () => {
+    const a = await payingOrg('pm_card_visa');
+    const b = await payingOrg('pm_card_visa');
+    const bought = await call('POST', '/v1/credit-packs', {
+      key: a.apiKey,
+      json: { packId: 'pack_100' },
+      headers: { 'idempotency-key': 'buy-3' },
+    });
+    expect(bought.status).toBe(201);
+    const before = await fingerprint(h.t.db);
+    const cases: Array<[CallOptions, number, string]> = [
+      [{ json: { packId: 'pack_7' }, headers: { 'idempotency-key': 'k1' } }, 400, 'VALIDATION_FAILED'],
+      [{ json: { packId: 'pack_100' } }, 400, 'VALIDATION_FAILED'],
+      [
+        { json: { packId: 'pack_100', credits: 5 }, headers: { 'idempotency-key': 'k2' } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [{ json: { packId: 500 }, headers: { 'idempotency-key': 'k3' } }, 400, 'VALIDATION_FAILED'],
+      [
+        { json: { packId: 'pack_500' }, headers: { 'idempotency-key': 'buy-3' } },
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      ],
+    ];
+    for (const [opts, status, code] of cases) {
+      const r = await call('POST', '/v1/credit-packs', { key: a.apiKey, ...opts });
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({ status, code });
+    }
+    const foreign = await call('GET', `/v1/credit-packs/${bought.body.purchaseId}`, { key: b.apiKey });
+    expect({ status: foreign.status, code: foreign.body.error?.code }).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    expect(await fingerprint(h.t.db)).toEqual(before);
+  });
+});
+
+describe('POST /v1/webhooks/stripe', () => {
+  const event = (type: string) =>
+    JSON.stringify({
+      id: `evt_${type}_${Date.now()}`,
+      object: 'event',
+      type,
+      data: { object: { id: 'x_1', object: 'thing', metadata: {} } },
+    });
+  const sign = (payload: string, secret = WEBHOOK_SECRET, timestamp?: number) =>
+    h.stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+  const post = (payload: string, signature?: string) =>
+    call('POST', '/v1/webhooks/stripe', {
+      raw: payload,
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { 'stripe-signature': signature } : {}),
+      },
+    });
+
+  it('verifies the signature over the exact bytes and acknowledges unknown event types', async () => {
+    // Odd spacing on purpose: a route that re-serialized parsed JSON would break the signature.
+    const payload = event('customer.created').replace('{', '{  ');
+    const r = await post(payload, sign(payload));
+    expect(r.status).toBe(200);
+  });
+
+  it('refuses forged, stale and missing signatures with 400 and stores nothing', async () => {
+    const payload = event('payment_intent.succeeded');
+    const before = await h.t.db.selectFrom('stripe_events').select('id').execute();
+    for (const signature of [
+      sign(payload, 'whsec_forged'),
+      sign(payload, WEBHOOK_SECRET, Math.floor(Date.now() / 1000) - 301),
+      undefined,
+    ]) {
+      const r = await post(payload, signature);
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({
+        status: 400,
+        code: 'INVALID_SIGNATURE',
+      });
+    }
+    expect(await h.t.db.selectFrom('stripe_events').select('id').execute()).toEqual(before);
+  });
+});
