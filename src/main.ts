@@ -1,8 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, requireSetting } from './config';
 import { createDb } from './db/pool';
-import { createBillingWorker } from './temporal/worker';
+import { runBillingWorker } from './temporal/worker';
 import { startApi } from './api/start';
 
 /**
@@ -21,19 +20,12 @@ const db = createDb(databaseUrl);
 const stops: Array<() => Promise<unknown>> = [];
 
 if (role !== 'api') {
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createBillingWorker({
-    connection,
+  const worker = await runBillingWorker(address, {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
   });
-  const running = worker.run();
-  stops.push(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  });
+  stops.push(() => worker.stop());
   console.log(`worker polling "${config.taskQueue}" on ${address}`);
 }
 

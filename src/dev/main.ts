@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import exitHook from 'async-exit-hook';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
 import { temporalExecutable } from '../temporal/executables';
-import { createBillingWorker } from '../temporal/worker';
+import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDemoOrg } from './demo';
 import { startDevStripe } from './stripe';
@@ -71,20 +70,12 @@ async function main(): Promise<void> {
     log(`local Stripe         ${stripe.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
   }
 
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  cleanups.push(() => nativeConnection.close());
-  const worker = await createBillingWorker({
-    connection: nativeConnection,
+  const worker = await runBillingWorker(temporalAddress, {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
   });
-  const running = worker.run();
-  cleanups.push(async () => {
-    // The SDK's runtime already starts shutting workers down on SIGINT/SIGTERM.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  cleanups.push(() => worker.stop());
   log(`worker               task queue "${config.taskQueue}"`);
 
   const connection = await Connection.connect({ address: temporalAddress });

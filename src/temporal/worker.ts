@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
   Worker,
-  type NativeConnection,
+  NativeConnection,
   type WorkerOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
@@ -51,3 +51,24 @@ const quietBundlerLogger = {
   error: (msg: string, meta?: unknown) => console.error(msg, meta ?? ''),
   log: noop,
 };
+
+/**
+ * Connects, starts a billing worker polling in the background and returns how to stop it: drain the
+ * worker, then close its connection. Both entries (npm start, npm run dev) run their worker this way.
+ */
+export async function runBillingWorker(
+  address: string,
+  opts: Omit<BillingWorkerOptions, 'connection'>,
+): Promise<{ stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createBillingWorker({ ...opts, connection });
+  const running = worker.run();
+  return {
+    async stop() {
+      // The SDK's runtime already starts shutting workers down on SIGINT/SIGTERM by itself.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
