@@ -1,10 +1,18 @@
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
-import { authenticateApiKey, type ApiKeyIdentity } from '../auth/api-keys';
+import {
+  authenticateApiKey,
+  authenticateApiKeyWithBalance,
+  type ApiKeyIdentity,
+  type Authentication,
+} from '../auth/api-keys';
+import { formatEstimates } from '../credits/ledger';
+import { snapshotOfBalance, type BalanceRow, type CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
-import { DomainError } from '../errors';
+import { DomainError, notFound } from '../errors';
 import type { TokenBuckets } from './rate-limit';
 
 const identities = new WeakMap<FastifyRequest, ApiKeyIdentity>();
+const credits = new WeakMap<FastifyRequest, CreditsSnapshot | undefined>();
 
 /** The org and key a request was authenticated as; every org-scoped query starts here. */
 export function identityOf(request: FastifyRequest): ApiKeyIdentity {
@@ -13,18 +21,37 @@ export function identityOf(request: FastifyRequest): ApiKeyIdentity {
   return identity;
 }
 
+/** The caller's credit snapshot, read with its API key: for routes declared `auth: 'with-credits'`. */
+export function creditsOf(request: FastifyRequest): CreditsSnapshot {
+  if (!credits.has(request)) {
+    throw new Error(`route ${request.url} reads the caller's credits but is not auth: 'with-credits'`);
+  }
+  const snapshot = credits.get(request);
+  // Only an org without a balance row, which createOrganization never leaves behind.
+  if (!snapshot) throw notFound('organization', identityOf(request).orgId);
+  return snapshot;
+}
+
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * Runs before the body is read, so an unauthenticated caller never gets as far as body parsing. Order:
  * who is calling (401), may they call at all (503 KILL_SWITCH), are they calling too fast (429).
+ * `withCredits`: the org's balance is read in the same statement as the key (one round trip for
+ * GET /v1/credits); nothing of it is kept for a request that fails any of the checks.
  */
-export function authenticate(db: Db, buckets: TokenBuckets): onRequestHookHandler {
+export function authenticate(
+  db: Db,
+  buckets: TokenBuckets,
+  opts: { withCredits?: boolean } = {},
+): onRequestHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
     const token = header ? BEARER.exec(header)?.[1] : undefined;
     if (!token) throw new DomainError('UNAUTHENTICATED', 'send the API key as "Authorization: Bearer <key>"');
-    const auth = await authenticateApiKey(db, token);
+    const auth: Authentication<{ balance?: BalanceRow }> = opts.withCredits
+      ? await authenticateApiKeyWithBalance(db, token)
+      : await authenticateApiKey(db, token);
     if (!auth.ok && auth.reason === 'invalid') throw new DomainError('UNAUTHENTICATED', 'invalid API key');
     if (!auth.ok) {
       const what =
@@ -38,5 +65,9 @@ export function authenticate(db: Db, buckets: TokenBuckets): onRequestHookHandle
       });
     }
     identities.set(request, auth.identity);
+    if (opts.withCredits) {
+      const { identity, balance } = auth;
+      credits.set(request, balance && snapshotOfBalance(identity, balance, await formatEstimates(db)));
+    }
   };
 }

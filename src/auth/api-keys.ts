@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/pool';
+import { BALANCE_COLUMNS, balanceRowOf, type BalanceRow, type Nullable } from '../credits/snapshot';
+import { batchedLookup } from '../db/batch';
+import { preparedStatement, type Db } from '../db/pool';
 import { notFound } from '../errors';
 
 /**
@@ -30,8 +32,9 @@ export interface ApiKeyIdentity {
   prefix: string;
 }
 
-export type Authentication =
-  | { ok: true; identity: ApiKeyIdentity }
+/** `Read`: what was read with the key, returned only once the key is verified and enabled. */
+export type Authentication<Read extends object = object> =
+  | ({ ok: true; identity: ApiKeyIdentity } & Read)
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'key_disabled' | 'org_disabled'; identity: ApiKeyIdentity };
 
@@ -92,28 +95,63 @@ export async function setOrganizationDisabled(
   return { orgId, disabled };
 }
 
+interface KeyRow {
+  prefix: string;
+  secret_hash: Buffer;
+  disabled: boolean;
+  org_id: string;
+  name: string;
+  tier_id: string;
+  org_disabled: boolean;
+}
+
+// Every authenticated request starts with one of these, so they are prepared statements (planning the
+// join cost PostgreSQL several times what executing it does) and batched: see batchedLookup.
+const KEY_COLUMNS =
+  'k.prefix, k.secret_hash, k.disabled, o.id AS org_id, o.name, o.tier_id, o.disabled AS org_disabled';
+const KEY_FROM = 'api_keys k JOIN organizations o ON o.id = k.org_id';
+const BY_PREFIXES = 'WHERE k.prefix = ANY($1::text[])';
+const lookupKey = batchedLookup<KeyRow>(
+  preparedStatement(`SELECT ${KEY_COLUMNS} FROM ${KEY_FROM} ${BY_PREFIXES}`),
+  (row) => row.prefix,
+);
+const lookupKeyAndBalance = batchedLookup<KeyRow & Nullable<BalanceRow>>(
+  preparedStatement(
+    `SELECT ${KEY_COLUMNS}, ${BALANCE_COLUMNS} FROM ${KEY_FROM} ` +
+      `LEFT JOIN credit_balances b ON b.org_id = o.id ${BY_PREFIXES}`,
+  ),
+  (row) => row.prefix,
+);
+
 /**
  * One indexed read by prefix, then a constant-time comparison of hashes. Comparing hashes (not the keys
  * themselves) also makes both sides the same length, which timingSafeEqual requires.
  */
-export async function authenticateApiKey(db: Db, apiKey: string): Promise<Authentication> {
+export function authenticateApiKey(db: Db, apiKey: string): Promise<Authentication> {
+  return verify(db, apiKey, lookupKey, () => ({}));
+}
+
+/**
+ * authenticateApiKey, also reading the org's credit balance in the same statement, so that a route
+ * answering with it (GET /v1/credits) costs one round trip instead of two. `balance` is undefined for an
+ * org without a balance row.
+ */
+export function authenticateApiKeyWithBalance(
+  db: Db,
+  apiKey: string,
+): Promise<Authentication<{ balance: BalanceRow | undefined }>> {
+  return verify(db, apiKey, lookupKeyAndBalance, (row) => ({ balance: balanceRowOf(row) }));
+}
+
+/** The one verification both lookups share; `read` sees the row only for a valid, enabled key. */
+async function verify<Row extends KeyRow, Read extends object>(
+  db: Db,
+  apiKey: string,
+  lookup: (db: Db, prefix: string) => Promise<Row | undefined>,
+  read: (row: Row) => Read,
+): Promise<Authentication<Read>> {
   const prefix = prefixOf(apiKey);
-  const row = prefix
-    ? await db
-        .selectFrom('api_keys as k')
-        .innerJoin('organizations as o', 'o.id', 'k.org_id')
-        .select([
-          'k.prefix',
-          'k.secret_hash',
-          'k.disabled',
-          'o.id as org_id',
-          'o.name',
-          'o.tier_id',
-          'o.disabled as org_disabled',
-        ])
-        .where('k.prefix', '=', prefix)
-        .executeTakeFirst()
-    : undefined;
+  const row = prefix ? await lookup(db, prefix) : undefined;
   const matches = timingSafeEqual(sha256(apiKey), row?.secret_hash ?? DUMMY_HASH);
   if (!row || !matches) return { ok: false, reason: 'invalid' };
   const identity: ApiKeyIdentity = {
@@ -124,5 +162,5 @@ export async function authenticateApiKey(db: Db, apiKey: string): Promise<Authen
   };
   if (row.disabled) return { ok: false, reason: 'key_disabled', identity };
   if (row.org_disabled) return { ok: false, reason: 'org_disabled', identity };
-  return { ok: true, identity };
+  return { ok: true, identity, ...read(row) };
 }

@@ -3,8 +3,8 @@ import type { Db } from '../db/pool';
 import { DomainError, notFound } from '../errors';
 import { requireCredits, requireNonEmpty } from './amounts';
 import type { CapturePlan } from './capture';
-import { requireFormat, unknownFormat } from './formats';
-import { toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
+import { requireFormat, unknownFormat, type GenerationFormat } from './formats';
+import { exactEstimates, toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
 
 /**
  * The credit ledger's operations. Each is a single call of a PL/pgSQL function from the first
@@ -222,6 +222,32 @@ export async function getCreditsSnapshot(db: Db, orgId: string): Promise<Credits
   const snapshot = rows[0]?.snapshot;
   if (!snapshot) throw notFound('organization', orgId);
   return toCreditsSnapshot(snapshot);
+}
+
+const estimatesByDb = new WeakMap<Db, Promise<Readonly<Record<GenerationFormat, number>>>>();
+
+/**
+ * The per-format estimates of generation_formats, read once per Db (per process): they change only by a
+ * migration, and GET /v1/credits would otherwise aggregate the table on every request. A process that
+ * outlives a migration changing them shows the old estimates there until it restarts; the ledger
+ * functions always reserve by the table itself.
+ */
+export function formatEstimates(db: Db): Promise<Readonly<Record<GenerationFormat, number>>> {
+  const cached = estimatesByDb.get(db);
+  if (cached) return cached;
+  const estimates = db
+    .selectFrom('generation_formats')
+    .select(['format', 'estimated_credits'])
+    .execute()
+    .then((rows) =>
+      Object.freeze(exactEstimates(Object.fromEntries(rows.map((r) => [r.format, r.estimated_credits])))),
+    );
+  estimatesByDb.set(db, estimates);
+  // A failed read (database down) is not remembered: the next request tries again.
+  estimates.catch(() => {
+    if (estimatesByDb.get(db) === estimates) estimatesByDb.delete(db);
+  });
+  return estimates;
 }
 
 function single<T>(rows: T[]): T {

@@ -32,6 +32,57 @@ export interface SnapshotRow {
   estimated_credits_per_format: Record<string, number>;
 }
 
+/**
+ * An org's credit_balances row with its billing status, read as plain columns: with the API key in one
+ * statement for GET /v1/credits (src/auth/api-keys.ts), where building the jsonb of credit_snapshot()
+ * per request would cost PostgreSQL more than the read itself.
+ */
+export interface BalanceRow {
+  billing_status: string;
+  included_remaining: number;
+  prepaid_balance: number;
+  reserved_credits: number;
+  included_this_period: number;
+  used_this_period: number;
+  period_start: Date;
+  period_end: Date;
+}
+
+/** BalanceRow's columns, for a query over `organizations o LEFT JOIN credit_balances b ON b.org_id = o.id`. */
+export const BALANCE_COLUMNS =
+  'o.billing_status, b.included_remaining, b.prepaid_balance, b.reserved_credits, b.included_this_period, ' +
+  'b.used_this_period, b.period_start, b.period_end';
+
+export type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** The BalanceRow among a row's columns; undefined when the LEFT JOIN found no balance row. */
+export function balanceRowOf(row: Nullable<BalanceRow>): BalanceRow | undefined {
+  if (row.period_start === null) return undefined;
+  const r = row as BalanceRow;
+  return {
+    billing_status: r.billing_status,
+    included_remaining: r.included_remaining,
+    prepaid_balance: r.prepaid_balance,
+    reserved_credits: r.reserved_credits,
+    included_this_period: r.included_this_period,
+    used_this_period: r.used_this_period,
+    period_start: r.period_start,
+    period_end: r.period_end,
+  };
+}
+
+/**
+ * The snapshot of a BalanceRow, mapped as toCreditsSnapshot maps the ledger functions' jsonb. `estimates`
+ * as exactEstimates() returns them: checked once, then shared by every snapshot (never mutated).
+ */
+export function snapshotOfBalance(
+  org: { orgId: string; tier: string },
+  balance: BalanceRow,
+  estimates: Readonly<Record<GenerationFormat, number>>,
+): CreditsSnapshot {
+  return snapshotOf(org.orgId, org.tier, balance, estimates);
+}
+
 /** balance = includedRemaining + prepaidBalance; available = max(0, balance - reservedCredits). */
 export function creditTotals(includedRemaining: number, prepaidBalance: number, reservedCredits: number) {
   const balance = includedRemaining + prepaidBalance;
@@ -45,26 +96,42 @@ function exact(field: string, value: unknown): number {
   return value;
 }
 
-const iso = (v: string | Date): string => new Date(v).toISOString();
+const iso = (v: string | Date): string => (v instanceof Date ? v : new Date(v)).toISOString();
+
+/** The estimates of the reference's formats, each an exact integer (anything else in `raw` is left out). */
+export function exactEstimates(raw: Record<string, unknown>): Record<GenerationFormat, number> {
+  return Object.fromEntries(GENERATION_FORMATS.map((f) => [f, exact(`estimate ${f}`, raw[f])])) as Record<
+    GenerationFormat,
+    number
+  >;
+}
 
 export function toCreditsSnapshot(row: SnapshotRow): CreditsSnapshot {
+  return snapshotOf(row.org_id, row.tier_id, row, exactEstimates(row.estimated_credits_per_format));
+}
+
+function snapshotOf(
+  orgId: string,
+  tier: string,
+  row: Omit<SnapshotRow, 'org_id' | 'tier_id' | 'estimated_credits_per_format'>,
+  estimates: Readonly<Record<GenerationFormat, number>>,
+): CreditsSnapshot {
   const includedRemaining = exact('included_remaining', row.included_remaining);
   const prepaidBalance = exact('prepaid_balance', row.prepaid_balance);
   const reservedCredits = exact('reserved_credits', row.reserved_credits);
   const usedThisPeriod = exact('used_this_period', row.used_this_period);
-  const estimates = Object.fromEntries(
-    GENERATION_FORMATS.map((f) => [f, exact(`estimate ${f}`, row.estimated_credits_per_format[f])]),
-  ) as Record<GenerationFormat, number>;
+  const { balance, available } = creditTotals(includedRemaining, prepaidBalance, reservedCredits);
   return {
-    organizationId: row.org_id,
-    ...creditTotals(includedRemaining, prepaidBalance, reservedCredits),
+    organizationId: orgId,
+    balance,
+    available,
     includedRemaining,
     prepaidBalance,
     reservedCredits,
     includedThisPeriod: exact('included_this_period', row.included_this_period),
     usedThisPeriod,
     currentPeriod: { start: iso(row.period_start), end: iso(row.period_end), usedCredits: usedThisPeriod },
-    subscriptionTier: row.tier_id,
+    subscriptionTier: tier,
     billingStatus: row.billing_status,
     estimatedCreditsPerFormat: estimates,
     // No ingest call debits credits today (seeds/004_*); the flag flips before billing ever begins.

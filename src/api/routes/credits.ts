@@ -1,11 +1,9 @@
-import { getCreditsSnapshot } from '../../credits/ledger';
-import type { Db } from '../../db/pool';
-import { identityOf } from '../auth';
+import { creditsOf, identityOf } from '../auth';
 import type { ApiRoute } from '../route';
 import { creditsSnapshotSchema, whoamiSchema } from '../schemas';
 
-export function creditRoutes(deps: { db: Db }): ApiRoute[] {
-  const { db } = deps;
+/** Both routes answer from what their auth hook read with the key: one round trip per request. */
+export function creditRoutes(): ApiRoute[] {
   return [
     {
       method: 'GET',
@@ -13,10 +11,10 @@ export function creditRoutes(deps: { db: Db }): ApiRoute[] {
       operationId: 'getCredits',
       summary: "The calling org's credit snapshot: balance, period usage, per-format estimates.",
       tag: 'credits',
-      auth: true,
+      auth: 'with-credits',
       schema: { response: { 200: creditsSnapshotSchema } },
       errors: [],
-      handler: async (request) => getCreditsSnapshot(db, identityOf(request).orgId),
+      handler: async (request) => creditsOf(request),
     },
     {
       method: 'GET',
@@ -24,12 +22,12 @@ export function creditRoutes(deps: { db: Db }): ApiRoute[] {
       operationId: 'whoami',
       summary: 'The org and key a request authenticates as, with creditBalance (= /v1/credits balance).',
       tag: 'credits',
-      auth: true,
+      auth: 'with-credits',
       schema: { response: { 200: whoamiSchema } },
       errors: [],
       handler: async (request) => {
         const identity = identityOf(request);
-        const credits = await getCreditsSnapshot(db, identity.orgId);
+        const credits = creditsOf(request);
         return {
           organization: { id: identity.orgId, name: identity.orgName },
           key: { prefix: identity.prefix },
