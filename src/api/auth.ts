@@ -11,25 +11,34 @@ import type { Db } from '../db/pool';
 import { DomainError, notFound } from '../errors';
 import type { TokenBuckets } from './rate-limit';
 
-const identities = new WeakMap<FastifyRequest, ApiKeyIdentity>();
-const credits = new WeakMap<FastifyRequest, CreditsSnapshot | undefined>();
+interface Authenticated {
+  identity: ApiKeyIdentity;
+  /** Routes with `auth: 'with-credits'` only; null for an org without a balance row. */
+  credits?: CreditsSnapshot | null;
+}
+
+const authenticated = new WeakMap<FastifyRequest, Authenticated>();
+
+function authenticatedAs(request: FastifyRequest): Authenticated {
+  const auth = authenticated.get(request);
+  if (!auth) throw new Error(`route ${request.url} reads the caller's identity but has no auth hook`);
+  return auth;
+}
 
 /** The org and key a request was authenticated as; every org-scoped query starts here. */
 export function identityOf(request: FastifyRequest): ApiKeyIdentity {
-  const identity = identities.get(request);
-  if (!identity) throw new Error(`route ${request.url} reads the caller's identity but has no auth hook`);
-  return identity;
+  return authenticatedAs(request).identity;
 }
 
 /** The caller's credit snapshot, read with its API key: for routes declared `auth: 'with-credits'`. */
 export function creditsOf(request: FastifyRequest): CreditsSnapshot {
-  if (!credits.has(request)) {
+  const { identity, credits } = authenticatedAs(request);
+  if (credits === undefined) {
     throw new Error(`route ${request.url} reads the caller's credits but is not auth: 'with-credits'`);
   }
-  const snapshot = credits.get(request);
   // Only an org without a balance row, which createOrganization never leaves behind.
-  if (!snapshot) throw notFound('organization', identityOf(request).orgId);
-  return snapshot;
+  if (credits === null) throw notFound('organization', identity.orgId);
+  return credits;
 }
 
 const BEARER = /^Bearer +(\S+) *$/i;
@@ -64,10 +73,12 @@ export function authenticate(
         retryAfterSeconds: decision.retryAfterSeconds,
       });
     }
-    identities.set(request, auth.identity);
-    if (opts.withCredits) {
-      const { identity, balance } = auth;
-      credits.set(request, balance && snapshotOfBalance(identity, balance, await formatEstimates(db)));
+    const { identity, balance } = auth;
+    if (!opts.withCredits) {
+      authenticated.set(request, { identity });
+      return;
     }
+    const credits = balance ? snapshotOfBalance(identity, balance, await formatEstimates(db)) : null;
+    authenticated.set(request, { identity, credits });
   };
 }

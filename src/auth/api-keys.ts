@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BALANCE_COLUMNS, balanceRowOf, type BalanceRow, type Nullable } from '../credits/snapshot';
 import { batchedLookup } from '../db/batch';
 import { preparedStatement, type Db } from '../db/pool';
@@ -38,7 +38,11 @@ export type Authentication<Read extends object = object> =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'key_disabled' | 'org_disabled'; identity: ApiKeyIdentity };
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+// crypto.hash (Node >= 20.12), the one-shot form, costs about half of createHash: it runs per request.
+const sha256: (text: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'buffer')
+    : (text) => createHash('sha256').update(text, 'utf8').digest();
 
 /** Compared against when the prefix is unknown, so a miss costs the same work as a hit. */
 const DUMMY_HASH = sha256('lb_live_0000000000000000_not-a-key');

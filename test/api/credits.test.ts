@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../src/api/openapi';
 import { registeredRoutes } from '../../src/api/server';
+import { getCreditsSnapshot } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { ERROR_STATUS } from '../../src/errors';
 import { startApiHarness, type ApiHarness } from '../support/api';
@@ -71,6 +73,26 @@ describe('GET /v1/credits', () => {
     for (const n of ['balance', 'available', 'includedRemaining', 'prepaidBalance', 'reservedCredits']) {
       expect(Number.isInteger(res.body[n]), n).toBe(true);
     }
+  });
+
+  it('answers exactly what the ledger functions return as the snapshot, to the millisecond', async () => {
+    const org = await h.newOrg({ tier: 'team', prepaid: 77 });
+    // Microseconds, as now() stores them: both paths must cut them the same way.
+    await h.t.db
+      .updateTable('credit_balances')
+      .set({
+        period_start: sql<Date>`'2026-04-01 10:20:30.123999+00'::timestamptz`,
+        period_end: sql<Date>`'2026-05-01 10:20:30.999999+00'::timestamptz`,
+      })
+      .where('org_id', '=', org.orgId)
+      .execute();
+    const res = await h.call('GET', '/v1/credits', { key: org.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual(await getCreditsSnapshot(h.t.db, org.orgId));
+    expect(res.body.currentPeriod).toMatchObject({
+      start: '2026-04-01T10:20:30.123Z',
+      end: '2026-05-01T10:20:30.999Z',
+    });
   });
 
   it('reconciles while generations are in flight: balance - reservedCredits = available', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authenticateApiKey,
+  authenticateApiKeyWithBalance,
   createApiKey,
   disableApiKey,
   generateApiKey,
@@ -67,5 +68,59 @@ describe('API keys', () => {
       prefix: key.prefix,
       disabled: true,
     });
+  });
+
+  it('answer each of many requests looked up together (one batch) for its own key', async () => {
+    const a = await makeOrg(t.db);
+    const b = await makeOrg(t.db);
+    const keyA = await createApiKey(t.db, a.orgId);
+    const keyA2 = await createApiKey(t.db, a.orgId);
+    const keyB = await createApiKey(t.db, b.orgId);
+    await disableApiKey(t.db, keyA2.prefix);
+    // All asked for in one turn of the event loop, so all answered by one statement.
+    const results = await Promise.all([
+      authenticateApiKey(t.db, keyA.apiKey),
+      authenticateApiKey(t.db, keyA2.apiKey),
+      authenticateApiKeyWithBalance(t.db, keyB.apiKey),
+      authenticateApiKey(t.db, `${keyB.prefix}_${'x'.repeat(43)}`),
+      authenticateApiKey(t.db, generateApiKey().apiKey),
+      authenticateApiKey(t.db, 'not a key'),
+      authenticateApiKey(t.db, keyA.apiKey),
+    ]);
+    expect(results).toEqual([
+      { ok: true, identity: expect.objectContaining({ orgId: a.orgId, prefix: keyA.prefix }) },
+      { ok: false, reason: 'key_disabled', identity: expect.objectContaining({ prefix: keyA2.prefix }) },
+      {
+        ok: true,
+        identity: expect.objectContaining({ orgId: b.orgId, prefix: keyB.prefix }),
+        balance: expect.objectContaining({ billing_status: 'active', reserved_credits: 0 }),
+      },
+      { ok: false, reason: 'invalid' },
+      { ok: false, reason: 'invalid' },
+      { ok: false, reason: 'invalid' },
+      { ok: true, identity: expect.objectContaining({ orgId: a.orgId, prefix: keyA.prefix }) },
+    ]);
+    // The balance is read only with the key, never in place of verifying it.
+    expect(await authenticateApiKeyWithBalance(t.db, `${keyB.prefix}_${'x'.repeat(43)}`)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+  });
+
+  it('see a key disabled between two lookups on the second, whatever was looked up before', async () => {
+    const org = await makeOrg(t.db);
+    const key = await createApiKey(t.db, org.orgId);
+    for (let i = 0; i < 3; i++) {
+      expect(await authenticateApiKeyWithBalance(t.db, key.apiKey)).toMatchObject({ ok: true });
+    }
+    await setOrganizationDisabled(t.db, org.orgId, true);
+    expect(await authenticateApiKeyWithBalance(t.db, key.apiKey)).toMatchObject({
+      ok: false,
+      reason: 'org_disabled',
+    });
+    await setOrganizationDisabled(t.db, org.orgId, false);
+    expect(await authenticateApiKey(t.db, key.apiKey)).toMatchObject({ ok: true });
+    await disableApiKey(t.db, key.prefix);
+    expect(await authenticateApiKey(t.db, key.apiKey)).toMatchObject({ ok: false, reason: 'key_disabled' });
   });
 });
