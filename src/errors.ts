@@ -44,6 +44,24 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
 }
 
+/** A DomainError as workflow state and results carry it through Temporal: plain data. */
+export interface DomainErrorData {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export const toErrorData = (err: DomainError): DomainErrorData => ({
+  code: err.code,
+  message: err.message,
+  details: err.details,
+});
+
+/** The DomainError again; a code this build does not know is our fault (INTERNAL_ERROR), not the caller's. */
+export function fromErrorData(data: DomainErrorData): DomainError {
+  return new DomainError(isErrorCode(data.code) ? data.code : 'INTERNAL_ERROR', data.message, data.details);
+}
+
 export const notFound = (resource: string, id: string): DomainError =>
   new DomainError('NOT_FOUND', `${resource} ${id} not found`, { resource, id });
 

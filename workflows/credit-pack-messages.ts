@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChargeOutcome } from '../activities/payments';
 import type { PaymentOutcome } from '../src/payments/outcome';
 import type { CreditPackPurchaseResult } from '../src/payments/purchases';
+import type { DomainErrorData } from '../src/errors';
 
 /** Messages of the credit-pack purchase workflow, shared by the workflow, its client and the webhook. */
 
@@ -29,7 +30,7 @@ export interface PurchaseState {
   /** The last answer of a look-up by business key, when the charge's own answer was not enough. */
   lookup?: PaymentOutcome;
   result?: CreditPackPurchaseResult;
-  error?: { code: string; message: string; details?: Record<string, unknown> };
+  error?: DomainErrorData;
   /** Ids of the Stripe events received, in order (each at most once). */
   paymentEvents: string[];
 }

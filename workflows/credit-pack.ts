@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/payments';
-import { DomainError } from '../src/errors';
+import { DomainError, fromErrorData } from '../src/errors';
 import type { PaymentOutcome } from '../src/payments/outcome';
 import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../src/temporal/failures';
 import {
@@ -61,8 +61,7 @@ export async function creditPackPurchaseWorkflow(input: CreditPackPurchaseInput)
   setHandler(purchaseOutcomeUpdate, async () => {
     await condition(() => SETTLED.includes(state.phase));
     if (state.result) return state.result;
-    const { code, message, details } = state.error!;
-    throw toApplicationFailure(new DomainError(code as DomainError['code'], message, details));
+    throw toApplicationFailure(fromErrorData(state.error!));
   });
 
   let payment: PaymentOutcome | undefined;

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CaptureResult, ReleaseResult, ReserveResult } from '../src/credits/ledger';
+import type { DomainErrorData } from '../src/errors';
 
 /** Messages of the generation workflow, shared by the workflow and its client (defined once). */
 
@@ -38,7 +39,7 @@ export interface GenerationState {
   capture?: CaptureResult;
   release?: ReleaseResult;
   /** Why the generation never ran (bad input found by the ledger), as a domain error. */
-  error?: { code: string; message: string; details?: Record<string, unknown> };
+  error?: DomainErrorData;
 }
 
 /** An update, not a signal: the HTTP caller waits for the reservation outcome. */

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CreditActivities } from '../activities/credits';
 import { requireCredits, requireNonEmpty } from '../src/credits/amounts';
-import { DomainError, isErrorCode } from '../src/errors';
+import { DomainError, fromErrorData, toErrorData } from '../src/errors';
 import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../src/temporal/failures';
 import {
   completeUpdate,
@@ -51,12 +51,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
 
   setHandler(reserveUpdate, async () => {
     await condition(() => state.phase !== 'reserving');
-    if (state.error) {
-      const { code, message, details } = state.error;
-      throw toApplicationFailure(
-        new DomainError(isErrorCode(code) ? code : 'VALIDATION_FAILED', message, details),
-      );
-    }
+    if (state.error) throw toApplicationFailure(fromErrorData(state.error));
     return state.reservation!;
   });
 
@@ -120,7 +115,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   } catch (err) {
     const domain = domainErrorFrom(err);
     if (domain) {
-      state.error = { code: domain.code, message: domain.message, details: domain.details };
+      state.error = toErrorData(domain);
       state.phase = 'invalid';
       return finish();
     }

@@ -8,7 +8,7 @@ import {
 import { requireNonEmpty } from '../credits/amounts';
 import { requireFormat } from '../credits/formats';
 import type { CaptureResult, ReleaseResult, ReserveInput, ReserveResult } from '../credits/ledger';
-import { DomainError, isErrorCode, notFound } from '../errors';
+import { DomainError, fromErrorData, notFound } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
 import type { generationWorkflow } from '../../workflows/generation';
 import {
@@ -142,12 +142,7 @@ export type GenerationClient = ReturnType<typeof createGenerationClient>;
 const generationIdOf = (handle: Handle): string => handle.workflowId.split(':').at(-1) ?? handle.workflowId;
 
 function stateError(s: GenerationState): DomainError {
-  if (!s.error) return alreadyEnded(s);
-  return new DomainError(
-    isErrorCode(s.error.code) ? s.error.code : 'VALIDATION_FAILED',
-    s.error.message,
-    s.error.details,
-  );
+  return s.error ? fromErrorData(s.error) : alreadyEnded(s);
 }
 
 function alreadyEnded(s: GenerationState): DomainError {

@@ -4,7 +4,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Db } from '../db/pool';
-import { DomainError, isErrorCode } from '../errors';
+import { fromErrorData } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
 import type { creditPackPurchaseWorkflow } from '../../workflows/credit-pack';
 import { purchaseOutcomeUpdate, type PurchaseState } from '../../workflows/credit-pack-messages';
@@ -56,8 +56,7 @@ export async function purchaseCreditPack(
 
 function outcomeOf(state: PurchaseState): CreditPackPurchaseResult {
   if (state.result) return state.result;
-  const error = state.error;
-  if (!error || !isErrorCode(error.code))
+  if (!state.error)
     throw new Error(`purchase ${state.purchaseId} closed without an outcome (${state.phase})`);
-  throw new DomainError(error.code, error.message, error.details);
+  throw fromErrorData(state.error);
 }
