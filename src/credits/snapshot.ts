@@ -17,16 +17,13 @@ export interface CreditsSnapshot {
   ingestCostsBilled: { github: boolean; website: boolean; appstore: boolean };
 }
 
-/** The snapshot as the ledger functions return it (credit_snapshot_json in the first migration). */
-export interface SnapshotRow {
+/**
+ * The snapshot as the ledger functions return it (credit_snapshot_json in the first migration): the
+ * balance columns, with timestamps as JSON text, plus the org's tier and the format estimates.
+ */
+export interface SnapshotRow extends Omit<BalanceRow, 'period_start' | 'period_end'> {
   org_id: string;
   tier_id: string;
-  billing_status: string;
-  included_remaining: number;
-  prepaid_balance: number;
-  reserved_credits: number;
-  included_this_period: number;
-  used_this_period: number;
   period_start: string | Date;
   period_end: string | Date;
   estimated_credits_per_format: Record<string, number>;
