@@ -1,9 +1,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports';
 
 /**
  * `npm run dev` end to end, as a new developer runs it: embedded PostgreSQL, the Temporal dev server,
@@ -12,16 +12,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'layers-dev-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 const processesUsing = (needle: string) =>
   execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })

@@ -10,7 +10,7 @@ import { getCreditPackPurchase, openCreditPackPurchase } from '../../src/payment
 import { handleStripeWebhook, type WebhookDeps } from '../../src/payments/webhooks';
 import type { creditPackPurchaseWorkflow } from '../../workflows/credit-pack';
 import { purchaseStateQuery } from '../../workflows/credit-pack-messages';
-import { freePort } from '../support/localstripe';
+import { freePort } from '../support/ports';
 import {
   freshTaskQueue,
   intentsOf,
