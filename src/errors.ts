@@ -17,10 +17,16 @@ export const ERROR_STATUS = {
   GENERATION_ALREADY_ENDED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A completion whose actual cost is above the format's ceiling: the hold stays for a valid ending. */
+  ACTUAL_COST_IMPLAUSIBLE: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   KILL_SWITCH: 503,
   NOT_READY: 503,
+  /** PostgreSQL cannot be reached (restart, failover): retry after Retry-After; nothing was half-written. */
+  DATABASE_UNAVAILABLE: 503,
+  /** Temporal or the workers did not answer in time: retry with the same Idempotency-Key. */
+  ENGINE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
