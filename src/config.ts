@@ -1,3 +1,5 @@
+import { DEFAULT_ENGINE_TIMEOUT_MS } from './generations/deadline';
+
 /**
  * Configuration comes from the environment only, read once. Unset DATABASE_URL / TEMPORAL_ADDRESS mean
  * "embedded defaults" to `npm run dev` and are an error for the production entries.
@@ -9,6 +11,11 @@ export interface Config {
   taskQueue: string;
   /** How long a generation may hold its reservation before a durable timer releases it. */
   holdTimeoutMs: number;
+  /**
+   * How long the API waits for the engine (Temporal and a worker) before answering 503
+   * ENGINE_UNAVAILABLE; a generation not reached within it reserves nothing (src/generations/deadline.ts).
+   */
+  engineTimeoutMs: number;
   port: number;
   /**
    * Per API key, per process: a token bucket refilled at this rate. With N API processes behind a load
@@ -39,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'billing',
     holdTimeoutMs: positiveInt('HOLD_TIMEOUT_MS', env.HOLD_TIMEOUT_MS, DEFAULT_HOLD_TIMEOUT_MS),
+    engineTimeoutMs: positiveInt('ENGINE_TIMEOUT_MS', env.ENGINE_TIMEOUT_MS, DEFAULT_ENGINE_TIMEOUT_MS),
     port: positiveInt('PORT', env.PORT, 3000),
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
     rateLimitPerSecond: positiveInt(

@@ -11,6 +11,13 @@ export interface GenerationInput {
   format: string;
   /** How long the hold lives before a durable timer releases it. */
   holdTimeoutMs: number;
+  /**
+   * The caller's deadline, as a budget from the workflow's start: a reservation is made within this many
+   * ms of the start or not at all, because the caller (the API, waiting synchronously) has given up by
+   * then. Measured on the Temporal server's clock (start time and workflow time), so clock skew between
+   * API hosts and the server cannot move it. Absent in histories older than it: no deadline.
+   */
+  reserveWithinMs?: number;
 }
 
 export interface CompleteRequest {
@@ -38,8 +45,13 @@ export interface GenerationState {
   ending?: Ending;
   capture?: CaptureResult;
   release?: ReleaseResult;
-  /** Why the generation never ran (bad input found by the ledger), as a domain error. */
+  /**
+   * Why the generation never ran (bad input found by the ledger), or why its completion was refused
+   * (input the database would not store: the hold was released instead), as a domain error.
+   */
   error?: DomainErrorData;
+  /** Set with phase 'rejected' when no worker reached the generation before the caller's deadline. */
+  rejectionReason?: 'deadline_passed';
 }
 
 /** An update, not a signal: the HTTP caller waits for the reservation outcome. */

@@ -1,7 +1,16 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CreditActivities } from '../activities/credits';
+import type { ReleaseInput } from '../src/credits/ledger';
 import { requireCredits, requireNonEmpty } from '../src/credits/amounts';
+import { requirePlausibleCost } from '../src/credits/ceiling';
 import { DomainError, fromErrorData, toErrorData } from '../src/errors';
+import { deadlinePassed } from '../src/generations/deadline';
 import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../src/temporal/failures';
 import {
   completeUpdate,
@@ -22,13 +31,17 @@ const retry = {
   nonRetryableErrorTypes: NON_RETRYABLE_CODES,
 };
 
+/** The reservation window of workflows started without a caller's deadline (histories older than it). */
+const LEGACY_RESERVE_WINDOW_MS = 60_000;
+
 // Reserving is bounded: the caller is waiting, and a reservation that cannot be made in time is
 // refused rather than made long after the caller gave up.
-const { reserveCredits } = proxyActivities<CreditActivities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '1m',
-  retry,
-});
+const reserveActivity = (windowMs: number) =>
+  proxyActivities<CreditActivities>({
+    startToCloseTimeout: '10s',
+    scheduleToCloseTimeout: Math.max(1, windowMs),
+    retry,
+  }).reserveCredits;
 
 // Ending a reservation is never given up (guarantee 5): it retries until the ledger answers.
 const { captureCredits, releaseCredits } = proxyActivities<CreditActivities>({
@@ -52,6 +65,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   setHandler(reserveUpdate, async () => {
     await condition(() => state.phase !== 'reserving');
     if (state.error) throw toApplicationFailure(fromErrorData(state.error));
+    if (state.rejectionReason) throw toApplicationFailure(deadlinePassed(generationId));
     return state.reservation!;
   });
 
@@ -60,12 +74,20 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     async (req) => {
       const ending = endWith({ kind: 'complete', ...completeArgs(req) });
       await condition(settled);
-      if (!state.capture || !sameEnding(state.ending, ending)) throw alreadyEnded();
+      if (!sameEnding(state.ending, ending)) throw alreadyEnded();
+      if (state.error) throw toApplicationFailure(fromErrorData(state.error));
+      if (!state.capture) throw alreadyEnded();
       return state.capture;
     },
     {
+      // A refusal here is never written to history, so an implausible cost leaves the hold in place.
       validator: (req: CompleteRequest) =>
-        validate(() => checkEnding({ kind: 'complete', ...completeArgs(req) })),
+        validate(() => {
+          const args = completeArgs(req);
+          checkEnding({ kind: 'complete', ...args });
+          const ceiling = state.reservation?.status === 'reserved' && state.reservation.maxActualCredits;
+          if (ceiling) requirePlausibleCost(args.actualCredits, ceiling, format);
+        }),
     },
   );
 
@@ -110,7 +132,17 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     );
   }
 
+  // No worker reached this generation before its caller gave up waiting: never reserve for nobody.
+  const deadline =
+    input.reserveWithinMs === undefined
+      ? undefined
+      : workflowInfo().startTime.getTime() + input.reserveWithinMs;
+  if (deadline !== undefined && Date.now() >= deadline) return rejectLate();
+
   try {
+    const reserveCredits = reserveActivity(
+      deadline === undefined ? LEGACY_RESERVE_WINDOW_MS : deadline - Date.now(),
+    );
     state.reservation = await reserveCredits({ orgId, projectId, generationId, format });
   } catch (err) {
     const domain = domainErrorFrom(err);
@@ -123,6 +155,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     await releaseCredits({ orgId, generationId, kind: 'expire', reason: 'reservation not confirmed' }).catch(
       ignoreNotFound,
     );
+    if (deadline !== undefined) return rejectLate();
     throw err;
   }
   if (state.reservation.status === 'rejected') {
@@ -136,26 +169,64 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   state.phase = 'settling';
   const ending = state.ending!;
   if (ending.kind === 'complete') {
-    state.capture = await captureCredits({
-      orgId,
-      generationId,
-      actualCredits: ending.actualCredits,
-      model: ending.model,
-    });
-    state.phase = 'completed';
+    try {
+      state.capture = await captureCredits({
+        orgId,
+        generationId,
+        actualCredits: ending.actualCredits,
+        model: ending.model,
+      });
+      state.phase = 'completed';
+    } catch (err) {
+      // The ledger would not store this completion (say, a NUL byte in the model): the hold must still
+      // end, so it is released and the generation records why.
+      const refused = refusedInput(err);
+      state.error = toErrorData(refused);
+      state.release = await release('release', `completion refused by the ledger: ${refusalCode(refused)}`);
+      state.phase = 'failed';
+    }
   } else {
     const kind = ending.kind === 'fail' ? 'release' : 'expire';
-    const reason = ending.kind === 'fail' ? ending.reason : 'hold timeout';
-    state.release = await releaseCredits({ orgId, generationId, kind, reason });
+    state.release = await release(kind, ending.kind === 'fail' ? ending.reason : 'hold timeout');
     state.phase = ending.kind === 'fail' ? 'failed' : 'expired';
   }
   return finish();
+
+  /** Releases the hold; a reason the ledger will not store is replaced, never allowed to keep the hold. */
+  async function release(kind: ReleaseInput['kind'], reason: string) {
+    try {
+      return await releaseCredits({ orgId, generationId, kind, reason });
+    } catch (err) {
+      const refused = refusedInput(err);
+      return releaseCredits({
+        orgId,
+        generationId,
+        kind,
+        reason: `reason refused by the ledger: ${refusalCode(refused)}`,
+      });
+    }
+  }
+
+  function rejectLate(): Promise<GenerationState> {
+    state.phase = 'rejected';
+    state.rejectionReason = 'deadline_passed';
+    return finish();
+  }
 
   async function finish(): Promise<GenerationState> {
     await condition(allHandlersFinished);
     return state;
   }
 }
+
+/** The settle activities retry everything but input the ledger refused: that one ends the hold instead. */
+function refusedInput(err: unknown): DomainError {
+  const domain = domainErrorFrom(err);
+  if (domain?.code !== 'VALIDATION_FAILED') throw err;
+  return domain;
+}
+
+const refusalCode = (err: DomainError): string => String(err.details?.sqlstate ?? err.code);
 
 function completeArgs(req: CompleteRequest): CompleteRequest {
   return {

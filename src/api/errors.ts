@@ -109,7 +109,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }
     const retryAfter = domain.details?.retryAfterSeconds;
-    if (domain.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+    if (typeof retryAfter === 'number') {
       reply.header('retry-after', String(retryAfter));
     }
     if (domain.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');

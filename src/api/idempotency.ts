@@ -15,8 +15,11 @@ import { DomainError } from '../errors';
  * claiming leaves a 'pending' row, and the client's retry completes the same generation.
  *
  * Responses are stored for outcomes of the work (201 reserved, 402 BILLING_EXHAUSTED). A request refused
- * with a domain error releases its claim, so it leaves no row and the key can be used again; an
- * unexpected failure (say, Temporal unreachable) keeps the claim so the retry reuses the generation id.
+ * with a domain error releases its claim, so it leaves no row and the key can be used again. An outage
+ * (a 503 such as ENGINE_UNAVAILABLE, or any unexpected failure) keeps the claim, so the retry reuses the
+ * generation id and finds a reservation the first attempt made but never heard about. Work may report
+ * its id spent (a generation that never reserved and never will): the claim then moves to a fresh id,
+ * once, and the work runs again, so the retry gets a fresh answer instead of the dead one.
  */
 
 export interface StoredResponse {
@@ -140,15 +143,36 @@ export async function runIdempotent(
   scope: IdempotencyScope,
   newGenerationId: () => string,
   work: (generationId: string) => Promise<StoredResponse>,
+  isSpent: (err: unknown) => boolean = () => false,
 ): Promise<IdempotentResult> {
-  const claimed = await claim(db, scope, newGenerationId);
-  if (claimed.kind === 'done') return { ...claimed.response, replayed: true };
-  let response: StoredResponse;
-  try {
-    response = await work(claimed.generationId);
-  } catch (err) {
-    if (err instanceof DomainError) await release(db, scope, claimed.generationId);
-    throw err;
+  let claimed = await claim(db, scope, newGenerationId);
+  for (let moved = false; claimed.kind === 'run'; moved = true) {
+    const generationId = claimed.generationId;
+    let response: StoredResponse;
+    try {
+      response = await work(generationId);
+    } catch (err) {
+      if (!moved && isSpent(err)) {
+        await moveClaim(db, scope, generationId, newGenerationId());
+        claimed = await claim(db, scope, newGenerationId);
+        continue;
+      }
+      if (err instanceof DomainError && err.httpStatus !== 503) await release(db, scope, generationId);
+      throw err;
+    }
+    return complete(db, scope, response);
   }
-  return complete(db, scope, response);
+  return { ...claimed.response, replayed: true };
+}
+
+/** Points a pending claim at a fresh id; a concurrent attempt that moved it first wins (claim re-reads). */
+async function moveClaim(db: Db, scope: IdempotencyScope, spentId: string, freshId: string): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ generation_id: freshId })
+    .where('org_id', '=', scope.orgId)
+    .where('key', '=', scope.key)
+    .where('status', '=', 'pending')
+    .where('generation_id', '=', spentId)
+    .execute();
 }

@@ -17,6 +17,7 @@ export async function startApi(
     generations: createGenerationClient(client, {
       taskQueue: config.taskQueue,
       holdTimeoutMs: config.holdTimeoutMs,
+      engineTimeoutMs: config.engineTimeoutMs,
     }),
     temporalClient: client,
     payments: {

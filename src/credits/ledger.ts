@@ -3,7 +3,8 @@ import type { Db } from '../db/pool';
 import { DomainError, notFound } from '../errors';
 import { requireCredits, requireNonEmpty } from './amounts';
 import type { CapturePlan } from './capture';
-import { requireFormat, unknownFormat, type GenerationFormat } from './formats';
+import { actualCostCeiling } from './ceiling';
+import { GENERATION_FORMATS, requireFormat, unknownFormat, type GenerationFormat } from './formats';
 import { exactEstimates, toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
 
 /**
@@ -23,7 +24,14 @@ export interface ReserveInput {
 }
 
 export type ReserveResult =
-  | { status: 'reserved'; reservedCredits: number; duplicate: boolean; credits: CreditsSnapshot }
+  | {
+      status: 'reserved';
+      reservedCredits: number;
+      duplicate: boolean;
+      credits: CreditsSnapshot;
+      /** The most a completion may charge (src/credits/ceiling.ts); absent in histories older than it. */
+      maxActualCredits?: number;
+    }
   | {
       status: 'rejected';
       code: 'BILLING_EXHAUSTED';
@@ -49,6 +57,7 @@ export async function reserveCredits(db: Db, input: ReserveInput): Promise<Reser
         reservedCredits: row.amount!,
         duplicate: row.outcome === 'duplicate',
         credits: toCreditsSnapshot(row.snapshot!),
+        maxActualCredits: (await formatCatalog(db)).ceilings[format],
       };
     case 'insufficient': {
       const credits = toCreditsSnapshot(row.snapshot!);
@@ -224,30 +233,45 @@ export async function getCreditsSnapshot(db: Db, orgId: string): Promise<Credits
   return toCreditsSnapshot(snapshot);
 }
 
-const estimatesByDb = new WeakMap<Db, Promise<Readonly<Record<GenerationFormat, number>>>>();
+export interface FormatCatalog {
+  estimates: Readonly<Record<GenerationFormat, number>>;
+  /** The most a completion of each format may charge. */
+  ceilings: Readonly<Record<GenerationFormat, number>>;
+}
+
+const catalogByDb = new WeakMap<Db, Promise<FormatCatalog>>();
 
 /**
- * The per-format estimates of generation_formats, read once per Db (per process): they change only by a
- * migration, and GET /v1/credits would otherwise aggregate the table on every request. A process that
- * outlives a migration changing them shows the old estimates there until it restarts; the ledger
- * functions always reserve by the table itself.
+ * The format catalog (generation_formats), read once per Db (per process): it changes only by a
+ * migration, and GET /v1/credits and every reservation would otherwise read the table again. A process
+ * that outlives a migration changing it shows the old estimates in snapshots and applies the old
+ * ceilings until it restarts; the ledger functions always reserve by the table itself.
  */
-export function formatEstimates(db: Db): Promise<Readonly<Record<GenerationFormat, number>>> {
-  const cached = estimatesByDb.get(db);
+export function formatCatalog(db: Db): Promise<FormatCatalog> {
+  const cached = catalogByDb.get(db);
   if (cached) return cached;
-  const estimates = db
+  const catalog = db
     .selectFrom('generation_formats')
-    .select(['format', 'estimated_credits'])
+    .select(['format', 'estimated_credits', 'max_actual_credits'])
     .execute()
-    .then((rows) =>
-      Object.freeze(exactEstimates(Object.fromEntries(rows.map((r) => [r.format, r.estimated_credits])))),
-    );
-  estimatesByDb.set(db, estimates);
+    .then((rows) => {
+      const estimates = exactEstimates(Object.fromEntries(rows.map((r) => [r.format, r.estimated_credits])));
+      const ceiling = new Map(rows.map((r) => [r.format, r.max_actual_credits]));
+      const ceilings = Object.fromEntries(
+        GENERATION_FORMATS.map((f) => [f, actualCostCeiling(estimates[f], ceiling.get(f) ?? null)]),
+      ) as Record<GenerationFormat, number>;
+      return { estimates: Object.freeze(estimates), ceilings: Object.freeze(ceilings) };
+    });
+  catalogByDb.set(db, catalog);
   // A failed read (database down) is not remembered: the next request tries again.
-  estimates.catch(() => {
-    if (estimatesByDb.get(db) === estimates) estimatesByDb.delete(db);
+  catalog.catch(() => {
+    if (catalogByDb.get(db) === catalog) catalogByDb.delete(db);
   });
-  return estimates;
+  return catalog;
+}
+
+export async function formatEstimates(db: Db): Promise<Readonly<Record<GenerationFormat, number>>> {
+  return (await formatCatalog(db)).estimates;
 }
 
 function single<T>(rows: T[]): T {

@@ -26,6 +26,8 @@ export interface TiersTable {
 export interface GenerationFormatsTable {
   format: string;
   estimated_credits: Int8;
+  /** NULL: DEFAULT_CEILING_MULTIPLE × estimated_credits (src/credits/ceiling.ts). */
+  max_actual_credits: Int8 | null;
 }
 
 export interface OrganizationsTable {

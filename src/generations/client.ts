@@ -10,6 +10,7 @@ import { requireFormat } from '../credits/formats';
 import type { CaptureResult, ReleaseResult, ReserveInput, ReserveResult } from '../credits/ledger';
 import { DomainError, fromErrorData, notFound } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
+import { engineUnavailable } from '../temporal/outage';
 import type { generationWorkflow } from '../../workflows/generation';
 import {
   completeUpdate,
@@ -19,11 +20,14 @@ import {
   type CompleteRequest,
   type GenerationState,
 } from '../../workflows/generation-messages';
+import { DEFAULT_ENGINE_TIMEOUT_MS, deadlinePassed, reservationWindowMs } from './deadline';
 import { generationWorkflowId } from './ids';
 
 export interface GenerationClientOptions {
   taskQueue: string;
   holdTimeoutMs: number;
+  /** How long a caller waits for the engine before 503 ENGINE_UNAVAILABLE (default 10 s). */
+  engineTimeoutMs?: number;
 }
 
 type Handle = WorkflowHandle<typeof generationWorkflow>;
@@ -34,6 +38,17 @@ type Handle = WorkflowHandle<typeof generationWorkflow>;
  * repeated complete/fail gets the same answer.
  */
 export function createGenerationClient(client: Client, opts: GenerationClientOptions) {
+  const timeoutMs = opts.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+
+  /** Every call is bounded: an engine without workers answers 503 ENGINE_UNAVAILABLE, never a hang. */
+  async function bounded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await client.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      throw domainErrorFrom(err) ?? engineUnavailable(err) ?? err;
+    }
+  }
+
   const handleOf = (orgId: string, generationId: string): Handle =>
     client.workflow.getHandle<typeof generationWorkflow>(generationWorkflowId(orgId, generationId));
 
@@ -75,6 +90,7 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
         generationId: requireNonEmpty('generationId', input.generationId),
         format: requireFormat(input.format),
         holdTimeoutMs: opts.holdTimeoutMs,
+        reserveWithinMs: reservationWindowMs(timeoutMs),
       };
       const workflowId = generationWorkflowId(args.orgId, args.generationId);
       const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationWorkflow>(
@@ -88,41 +104,48 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         },
       );
-      try {
-        return await client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw domainErrorFrom(err) ?? err;
-        const state = await client.workflow.getHandle<typeof generationWorkflow>(workflowId).result();
-        if (state.reservation) return state.reservation;
-        throw stateError(state);
-      }
+      return bounded(async () => {
+        try {
+          return await client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          const state = await client.workflow.getHandle<typeof generationWorkflow>(workflowId).result();
+          if (state.reservation) return state.reservation;
+          throw stateError(state);
+        }
+      });
     },
 
     async complete(orgId: string, generationId: string, req: CompleteRequest): Promise<CaptureResult> {
       const handle = handleOf(orgId, generationId);
-      try {
-        return await handle.executeUpdate(completeUpdate, { args: [req] });
-      } catch (err) {
-        return answerFromClosed(err, handle, (s) => {
-          const e = s.ending;
-          const same =
-            e?.kind === 'complete' &&
-            e.actualCredits === req.actualCredits &&
-            (e.model ?? null) === (req.model ?? null);
-          return same ? s.capture : undefined;
-        });
-      }
+      return bounded(async () => {
+        try {
+          return await handle.executeUpdate(completeUpdate, { args: [req] });
+        } catch (err) {
+          return answerFromClosed(err, handle, (s) => {
+            const e = s.ending;
+            const same =
+              e?.kind === 'complete' &&
+              e.actualCredits === req.actualCredits &&
+              (e.model ?? null) === (req.model ?? null);
+            if (same && s.error) throw fromErrorData(s.error);
+            return same ? s.capture : undefined;
+          });
+        }
+      });
     },
 
     async fail(orgId: string, generationId: string, reason: string): Promise<ReleaseResult> {
       const handle = handleOf(orgId, generationId);
-      try {
-        return await handle.executeUpdate(failUpdate, { args: [{ reason }] });
-      } catch (err) {
-        return answerFromClosed(err, handle, (s) =>
-          s.ending?.kind === 'fail' && s.ending.reason === reason ? s.release : undefined,
-        );
-      }
+      return bounded(async () => {
+        try {
+          return await handle.executeUpdate(failUpdate, { args: [{ reason }] });
+        } catch (err) {
+          return answerFromClosed(err, handle, (s) =>
+            s.ending?.kind === 'fail' && s.ending.reason === reason ? s.release : undefined,
+          );
+        }
+      });
     },
 
     async get(orgId: string, generationId: string): Promise<GenerationState> {
@@ -142,7 +165,8 @@ export type GenerationClient = ReturnType<typeof createGenerationClient>;
 const generationIdOf = (handle: Handle): string => handle.workflowId.split(':').at(-1) ?? handle.workflowId;
 
 function stateError(s: GenerationState): DomainError {
-  return s.error ? fromErrorData(s.error) : alreadyEnded(s);
+  if (s.error) return fromErrorData(s.error);
+  return s.rejectionReason === 'deadline_passed' ? deadlinePassed(s.generationId) : alreadyEnded(s);
 }
 
 function alreadyEnded(s: GenerationState): DomainError {

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { isRefusedInput } from '../db/refusal';
 import { DomainError, isErrorCode, type ErrorCode } from '../errors';
 
 /**
@@ -15,12 +16,22 @@ export function toApplicationFailure(err: DomainError): ApplicationFailure {
   });
 }
 
-/** Runs fn, turning a DomainError it throws into its ApplicationFailure; other errors stay retryable. */
+/**
+ * Runs fn, turning a DomainError it throws into its ApplicationFailure. Input the database refuses for
+ * its content is bad input too (VALIDATION_FAILED, never retried): retrying it forever would keep
+ * whatever depends on it, such as a credit hold, from ever ending. Every other error stays retryable.
+ */
 export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof DomainError) throw toApplicationFailure(err);
+    if (isRefusedInput(err)) {
+      const refusal = new DomainError('VALIDATION_FAILED', `the ledger refused this input: ${err.message}`, {
+        sqlstate: err.code,
+      });
+      throw toApplicationFailure(refusal);
+    }
     throw err;
   }
 }

@@ -33,6 +33,27 @@ async function reservationsOf(orgId: string): Promise<number> {
 }
 
 describe('generation lifecycle over HTTP', () => {
+  it('answers 422 ACTUAL_COST_IMPLAUSIBLE above the format ceiling and keeps the hold for a valid complete', async () => {
+    const org = await h.newOrg({ tier: 'pro' });
+    const created = await create(org, { projectId: org.projectId, format: 'slideshow_builder' });
+    const id = created.body.generationId as string;
+    const complete = (actualCredits: number) =>
+      h.call('POST', `/v1/generations/${id}/complete`, { key: org.apiKey, json: { actualCredits } });
+    const before = await fingerprint(h.t.db);
+    const refused = await complete(1_000_000_000);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({
+      code: 'ACTUAL_COST_IMPLAUSIBLE',
+      details: { actualCredits: 1_000_000_000, maxActualCredits: 500, format: 'slideshow_builder' },
+    });
+    expect(await fingerprint(h.t.db)).toEqual(before);
+    const held = await h.call('GET', `/v1/generations/${id}`, { key: org.apiKey });
+    expect(held.body).toMatchObject({ status: 'running', reservation: { status: 'held', amount: 50 } });
+    const ok = await complete(80);
+    expect(ok.status).toBe(200);
+    expect(ok.body.charge).toMatchObject({ hold: 50, actual: 80, fromIncluded: 80 });
+  });
+
   it('creates, reads, completes and lists a generation', async () => {
     const org = await h.newOrg({ tier: 'pro' });
     const created = await create(org, { projectId: org.projectId, format: 'video_remix' });

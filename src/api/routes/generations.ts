@@ -1,6 +1,7 @@
 import type { Db } from '../../db/pool';
 import { DomainError, notFound } from '../../errors';
 import type { GenerationClient } from '../../generations/client';
+import { isDeadlinePassed } from '../../generations/deadline';
 import { getGeneration, listGenerations } from '../../generations/queries';
 import { newId } from '../../ids';
 import { identityOf } from '../auth';
@@ -83,7 +84,13 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         body: createGenerationBody,
         response: { 201: createdGenerationSchema, 402: billingExhaustedSchema },
       },
-      errors: ['UNKNOWN_FORMAT', 'NOT_FOUND', 'BILLING_EXHAUSTED', 'IDEMPOTENCY_KEY_REUSED'],
+      errors: [
+        'UNKNOWN_FORMAT',
+        'NOT_FOUND',
+        'BILLING_EXHAUSTED',
+        'IDEMPOTENCY_KEY_REUSED',
+        'ENGINE_UNAVAILABLE',
+      ],
       handler: async (request, reply) => {
         const { orgId } = identityOf(request);
         const body = request.body as CreateGenerationBody;
@@ -98,6 +105,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
           scope,
           () => newId('gen'),
           (generationId) => start(orgId, body, generationId),
+          isDeadlinePassed,
         );
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(result.status).send(result.body);
@@ -117,7 +125,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         body: completeGenerationBody,
         response: { 200: completedGenerationSchema },
       },
-      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED'],
+      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED', 'ACTUAL_COST_IMPLAUSIBLE', 'ENGINE_UNAVAILABLE'],
       handler: async (request) => {
         const { orgId } = identityOf(request);
         const { id } = request.params as { id: string };
@@ -142,7 +150,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         body: failGenerationBody,
         response: { 200: failedGenerationSchema },
       },
-      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED'],
+      errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED', 'ENGINE_UNAVAILABLE'],
       handler: async (request) => {
         const { orgId } = identityOf(request);
         const { id } = request.params as { id: string };
