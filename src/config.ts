@@ -24,6 +24,15 @@ export interface Config {
   rateLimitPerSecond: number;
   /** The bucket's size: how many requests a key may send at once after being idle. */
   rateLimitBurst: number;
+  /**
+   * Per client address, per process: failed authentications allowed per second once the burst is
+   * spent; past that the client gets 429 before any key lookup (a key-guessing flood costs no queries).
+   */
+  authFailuresPerSecond: number;
+  /** How many failed authentications a client address may make at once. */
+  authFailureBurst: number;
+  /** Trust X-Forwarded-For from the proxy in front (then limits apply per real client, not per proxy). */
+  trustProxy: boolean;
   /** Signing secret of the Stripe webhook endpoint (whsec_…); without it webhooks are refused. */
   stripeWebhookSecret: string | undefined;
 }
@@ -31,6 +40,8 @@ export interface Config {
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 50;
 export const DEFAULT_RATE_LIMIT_BURST = 100;
+export const DEFAULT_AUTH_FAILURES_PER_SECOND = 2;
+export const DEFAULT_AUTH_FAILURE_BURST = 20;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -55,6 +66,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       DEFAULT_RATE_LIMIT_PER_SECOND,
     ),
     rateLimitBurst: positiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST),
+    authFailuresPerSecond: positiveInt(
+      'AUTH_FAILURES_PER_SECOND',
+      env.AUTH_FAILURES_PER_SECOND,
+      DEFAULT_AUTH_FAILURES_PER_SECOND,
+    ),
+    authFailureBurst: positiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, DEFAULT_AUTH_FAILURE_BURST),
+    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
   };
 }
 

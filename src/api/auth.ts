@@ -43,6 +43,21 @@ export function creditsOf(request: FastifyRequest): CreditsSnapshot {
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
+export interface AuthLimits {
+  /** Per API key: requests admitted once the key is known to be valid. */
+  perKey: TokenBuckets;
+  /**
+   * Per client address: failed authentications allowed. A client that has spent them is refused 429
+   * before any key lookup, so a key-guessing flood costs a map lookup per request instead of a database
+   * query. Behind a proxy this is per proxy unless TRUST_PROXY makes request.ip the client's.
+   */
+  failuresPerClient: TokenBuckets;
+}
+
+function rateLimited(what: string, retryAfterSeconds: number): DomainError {
+  return new DomainError('RATE_LIMITED', what, { retryAfterSeconds });
+}
+
 /**
  * Runs before the body is read, so an unauthenticated caller never gets as far as body parsing. Order:
  * who is calling (401), may they call at all (503 KILL_SWITCH), are they calling too fast (429).
@@ -51,28 +66,32 @@ const BEARER = /^Bearer +(\S+) *$/i;
  */
 export function authenticate(
   db: Db,
-  buckets: TokenBuckets,
+  limits: AuthLimits,
   opts: { withCredits?: boolean } = {},
 ): onRequestHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
     const token = header ? BEARER.exec(header)?.[1] : undefined;
     if (!token) throw new DomainError('UNAUTHENTICATED', 'send the API key as "Authorization: Bearer <key>"');
+    const client = limits.failuresPerClient.check(request.ip);
+    if (!client.allowed) {
+      throw rateLimited('too many failed authentications from this client', client.retryAfterSeconds);
+    }
     const auth: Authentication<{ balance?: BalanceRow }> = opts.withCredits
       ? await authenticateApiKeyWithBalance(db, token)
       : await authenticateApiKey(db, token);
-    if (!auth.ok && auth.reason === 'invalid') throw new DomainError('UNAUTHENTICATED', 'invalid API key');
+    if (!auth.ok && auth.reason === 'invalid') {
+      limits.failuresPerClient.take(request.ip);
+      throw new DomainError('UNAUTHENTICATED', 'invalid API key');
+    }
     if (!auth.ok) {
       const what =
         auth.reason === 'key_disabled' ? 'this API key is disabled' : 'this organization is disabled';
       throw new DomainError('KILL_SWITCH', what, { reason: auth.reason });
     }
-    const decision = buckets.take(auth.identity.prefix);
-    if (!decision.allowed) {
-      throw new DomainError('RATE_LIMITED', 'too many requests for this API key', {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      });
-    }
+    const decision = limits.perKey.take(auth.identity.prefix);
+    if (!decision.allowed)
+      throw rateLimited('too many requests for this API key', decision.retryAfterSeconds);
     const { identity, balance } = auth;
     if (!opts.withCredits) {
       authenticated.set(request, { identity });

@@ -42,10 +42,18 @@ export class TokenBuckets {
       return { allowed: true };
     }
     this.store(id, bucket);
-    return {
-      allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.opts.perSecond)),
-    };
+    return { allowed: false, retryAfterSeconds: this.retryAfter(bucket) };
+  }
+
+  /** Whether `id` has a token left, without spending it. */
+  check(id: string): RateDecision {
+    const bucket = this.refill(this.buckets.get(id), this.now());
+    if (bucket.tokens >= 1) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: this.retryAfter(bucket) };
+  }
+
+  private retryAfter(bucket: Bucket): number {
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.opts.perSecond));
   }
 
   private refill(bucket: Bucket | undefined, now: number): Bucket {

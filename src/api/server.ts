@@ -5,7 +5,13 @@ import Fastify, {
   type FastifyServerOptions,
   type preValidationHookHandler,
 } from 'fastify';
-import { DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_SECOND, type Config } from '../config';
+import {
+  DEFAULT_AUTH_FAILURE_BURST,
+  DEFAULT_AUTH_FAILURES_PER_SECOND,
+  DEFAULT_RATE_LIMIT_BURST,
+  DEFAULT_RATE_LIMIT_PER_SECOND,
+  type Config,
+} from '../config';
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
 import { authenticate } from './auth';
@@ -29,7 +35,12 @@ export interface ApiDeps {
   /** Credit packs and the Stripe webhook; without it those routes are not served. */
   payments?: Omit<PaymentRouteDeps, 'db'>;
   /** `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts. */
-  config?: Partial<Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst'>> & { bodyLimitBytes?: number };
+  config?: Partial<
+    Pick<
+      Config,
+      'rateLimitPerSecond' | 'rateLimitBurst' | 'authFailuresPerSecond' | 'authFailureBurst' | 'trustProxy'
+    >
+  > & { bodyLimitBytes?: number };
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -79,6 +90,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    trustProxy: deps.config?.trustProxy ?? false,
   });
 
   const ajv = new Ajv(AJV_OPTIONS);
@@ -94,12 +106,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
   app.removeContentTypeParser('text/plain');
 
-  const buckets = new TokenBuckets({
-    perSecond: deps.config?.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
-    burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
-  });
-  const onAuth = authenticate(deps.db, buckets);
-  const onAuthWithCredits = authenticate(deps.db, buckets, { withCredits: true });
+  const limits = {
+    perKey: new TokenBuckets({
+      perSecond: deps.config?.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
+      burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
+    }),
+    failuresPerClient: new TokenBuckets({
+      perSecond: deps.config?.authFailuresPerSecond ?? DEFAULT_AUTH_FAILURES_PER_SECOND,
+      burst: deps.config?.authFailureBurst ?? DEFAULT_AUTH_FAILURE_BURST,
+    }),
+  };
+  const onAuth = authenticate(deps.db, limits);
+  const onAuthWithCredits = authenticate(deps.db, limits, { withCredits: true });
 
   let openApi: Record<string, unknown> | undefined;
   const routes: ApiRoute[] = [

@@ -27,8 +27,9 @@ export function verifyStripeEvent(
     throw new InvalidSignatureError('malformed_payload', 'webhook body must be the raw string or Buffer');
   }
 
+  let event: Stripe.Event;
   try {
-    return Stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, toleranceSeconds);
+    event = Stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, toleranceSeconds);
   } catch (err) {
     if (err instanceof Stripe.errors.StripeSignatureVerificationError) {
       throw new InvalidSignatureError(classifyFailure(signatureHeader, toleranceSeconds), err.message);
@@ -36,15 +37,48 @@ export function verifyStripeEvent(
     // Signature matched but the body is not an event (e.g. invalid JSON).
     throw new InvalidSignatureError('malformed_payload', err instanceof Error ? err.message : String(err));
   }
+  // The SDK bounds only the age of a signature; one dated in the future would stay replayable for as
+  // long as it is ahead, so the tolerance holds both ways.
+  if (timestampOf(signatureHeader) - nowSeconds() > toleranceSeconds) {
+    throw new InvalidSignatureError(
+      'timestamp_out_of_tolerance',
+      `the signature is dated more than ${toleranceSeconds} s in the future`,
+    );
+  }
+  if (!isEventShaped(event)) {
+    throw new InvalidSignatureError('malformed_payload', 'the event has no id, type or data.object');
+  }
+  return event;
+}
+
+/** A correctly signed body is still only trusted as far as the fields every consumer reads. */
+function isEventShaped(event: unknown): event is Stripe.Event {
+  const e = event as { id?: unknown; type?: unknown; data?: { object?: unknown } } | null;
+  return (
+    typeof e?.id === 'string' &&
+    e.id.length > 0 &&
+    typeof e.type === 'string' &&
+    typeof e.data?.object === 'object' &&
+    e.data.object !== null
+  );
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function timestampOf(header: string): number {
+  const t = header
+    .split(',')
+    .map((part) => part.trim().split('='))
+    .find(([key]) => key === 't')?.[1];
+  return Number(t);
 }
 
 // Derived from the header rather than the SDK's message text, which is not a stable API.
 function classifyFailure(header: string, toleranceSeconds: number): InvalidSignatureReason {
-  const parts = header.split(',').map((part) => part.trim().split('='));
-  const timestamp = Number(parts.find(([key]) => key === 't')?.[1]);
-  const hasV1 = parts.some(([key, value]) => key === 'v1' && !!value);
+  const timestamp = timestampOf(header);
+  const hasV1 = header.split(',').some((part) => /^\s*v1=./.test(part));
   if (!Number.isFinite(timestamp) || !hasV1) return 'malformed_header';
-  if (Math.floor(Date.now() / 1000) - timestamp > toleranceSeconds) return 'timestamp_out_of_tolerance';
+  if (nowSeconds() - timestamp > toleranceSeconds) return 'timestamp_out_of_tolerance';
   return 'signature_mismatch';
 }
 

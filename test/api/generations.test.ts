@@ -379,4 +379,24 @@ describe('rate limit', () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect((await callApi(extra.baseUrl, 'GET', '/v1/credits', { key: a.apiKey })).status).toBe(200);
   });
+
+  it('bounds a key-guessing flood per client: 429 before any lookup once its failures are spent', async () => {
+    const extra = await h.extraApi({ authFailuresPerSecond: 1, authFailureBurst: 3, trustProxy: true });
+    const org = await h.newOrg();
+    const guess = () => `lb_live_${randomUUID().replace(/-/g, '').slice(0, 16)}_${'x'.repeat(43)}`;
+    const from = (ip: string, key: string) =>
+      callApi(extra.baseUrl, 'GET', '/v1/credits', { key, headers: { 'x-forwarded-for': ip } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await from('203.0.113.7', guess())).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const limited = await from('203.0.113.7', guess());
+    expect(limited.body.error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(limited.body.error.message).toContain('failed authentications');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The limit is the guessing client's: another client, and its valid key, are unaffected.
+    expect((await from('198.51.100.9', org.apiKey)).status).toBe(200);
+    expect((await from('198.51.100.9', guess())).status).toBe(401);
+    // Valid keys do not spend the budget.
+    for (let i = 0; i < 5; i++) expect((await from('198.51.100.10', org.apiKey)).status).toBe(200);
+  });
 });

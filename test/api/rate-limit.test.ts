@@ -24,6 +24,17 @@ describe('TokenBuckets', () => {
     expect(buckets.take('k')).toEqual({ allowed: false, retryAfterSeconds: 3 });
   });
 
+  it('checks a bucket without spending it', () => {
+    let now = 0;
+    const buckets = new TokenBuckets({ perSecond: 1, burst: 1, now: () => now });
+    expect(buckets.check('ip')).toEqual({ allowed: true });
+    expect(buckets.check('ip')).toEqual({ allowed: true });
+    buckets.take('ip');
+    expect(buckets.check('ip')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    now += 1000;
+    expect(buckets.check('ip')).toEqual({ allowed: true });
+  });
+
   it('refuses a configuration that could never admit a request', () => {
     expect(() => new TokenBuckets({ perSecond: 0, burst: 1 })).toThrow(RangeError);
     expect(() => new TokenBuckets({ perSecond: 1, burst: 0 })).toThrow(RangeError);

@@ -108,9 +108,24 @@ describe('Stripe webhooks', () => {
           secret: 'whsec_attacker',
         });
         const stale = delivery('payment_intent.succeeded', intent, { id: good.id, ageSeconds: 301 });
+        const early = delivery('payment_intent.succeeded', intent, { id: good.id, ageSeconds: -301 });
+        const signed = (event: unknown) => {
+          const body = JSON.stringify(event);
+          const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+          return [body, header] as const;
+        };
         for (const [body, header, reason] of [
           [forged.body, forged.header, 'signature_mismatch'],
           [stale.body, stale.header, 'timestamp_out_of_tolerance'],
+          [early.body, early.header, 'timestamp_out_of_tolerance'],
+          [
+            ...signed({ object: 'event', type: 'payment_intent.succeeded', data: { object: intent } }),
+            'malformed_payload',
+          ],
+          [
+            ...signed({ id: 'evt_no_data', object: 'event', type: 'payment_intent.succeeded' }),
+            'malformed_payload',
+          ],
           [good.body.replace('"pack_500"', '"pack_2000"'), good.header, 'signature_mismatch'],
           [good.body, undefined, 'missing_header'],
           [good.body, '', 'missing_header'],

@@ -45,6 +45,25 @@ describe('verifyStripeEvent', () => {
     expect(verifyStripeEvent(payload, sign(payload, { ageSeconds: 290 }), SECRET).id).toBe('evt_1');
   });
 
+  it('rejects a correctly signed delivery dated beyond the tolerance in the future', () => {
+    expect(verifyStripeEvent(payload, sign(payload, { ageSeconds: -290 }), SECRET).id).toBe('evt_1');
+    const err = failure(() => verifyStripeEvent(payload, sign(payload, { ageSeconds: -400 }), SECRET));
+    expect(err).toMatchObject({ code: 'INVALID_SIGNATURE', reason: 'timestamp_out_of_tolerance' });
+  });
+
+  it.each([
+    ['no id', { type: 'payment_intent.succeeded', data: { object: {} } }],
+    ['an empty id', { id: '', type: 'payment_intent.succeeded', data: { object: {} } }],
+    ['no type', { id: 'evt_2', data: { object: {} } }],
+    ['no data', { id: 'evt_2', type: 'payment_intent.succeeded' }],
+    ['a null data.object', { id: 'evt_2', type: 'payment_intent.succeeded', data: { object: null } }],
+    ['a JSON array', []],
+  ])('rejects a correctly signed event with %s as a malformed payload', (_what, body) => {
+    const raw = JSON.stringify(body);
+    const err = failure(() => verifyStripeEvent(raw, sign(raw), SECRET));
+    expect(err).toMatchObject({ code: 'INVALID_SIGNATURE', reason: 'malformed_payload' });
+  });
+
   it('rejects a payload signed with another secret', () => {
     const err = failure(() =>
       verifyStripeEvent(payload, sign(payload, { secret: 'whsec_attacker' }), SECRET),

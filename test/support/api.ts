@@ -101,7 +101,12 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const generations = createGenerationClient(client, { taskQueue, holdTimeoutMs: HOLD_MS });
   const build = (config: ApiDeps['config']) =>
     buildApi({ db: t.db, generations, temporalClient: client, config });
-  const app = build({ rateLimitPerSecond: 10_000, rateLimitBurst: 10_000 });
+  const app = build({
+    rateLimitPerSecond: 10_000,
+    rateLimitBurst: 10_000,
+    authFailuresPerSecond: 10_000,
+    authFailureBurst: 10_000,
+  });
   const baseUrl = await listen(app);
   const extras: FastifyInstance[] = [];
 
