@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fileURLToPath } from 'node:url';
 import { migrateToLatest } from '../../src/db/migrate';
-import { createDb } from '../../src/db/pool';
-import { createGenerationClient } from '../../src/generations/client';
+import { createDb, type Db } from '../../src/db/pool';
+import { createGenerationClient, type GenerationClient } from '../../src/generations/client';
 import { generationWorkflowId } from '../../src/generations/ids';
 import { newId } from '../../src/ids';
 import { createBillingWorker } from '../../src/temporal/worker';
@@ -12,14 +13,22 @@ import { databaseUrl, withAdmin } from '../support/postgres';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 /** One recorded history per way a generation ends; replay.test.ts replays them all. */
-export const SCENARIOS = ['completed', 'failed', 'expired', 'rejected'] as const;
+export const SCENARIOS = [
+  'completed',
+  'failed',
+  'expired',
+  'rejected',
+  'deadline-passed',
+  'refused-completion',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 const DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 export const fixture = (s: Scenario): string => `${DIR}generation-${s}.json`;
 
 /**
- * `npm run record:histories`: run after an intentional, versioned change to the generation workflow,
- * and commit the new histories next to the old ones' replacements only once no old run can be alive.
+ * `npm run record:histories`: records the scenarios that have no history yet. A recorded history is
+ * frozen: it stands for workflows already running in production, so it is replaced (deleted, then
+ * recorded again) only once no run of that older code can be alive.
  */
 async function record(): Promise<void> {
   const name = `layers_record_${randomBytes(4).toString('hex')}`;
@@ -36,14 +45,20 @@ async function record(): Promise<void> {
       taskQueue,
       db,
     });
+    const todo = SCENARIOS.filter((s) => !existsSync(fixture(s)));
+    // Started before any worker polls, with a deadline that has passed by the time one does.
+    const late = todo.includes('deadline-passed') ? await startWithoutWorker(db, env, taskQueue) : undefined;
     await worker.runUntil(async () => {
-      for (const scenario of SCENARIOS) {
-        const { orgId, projectId } = await makeOrg(db, { prepaid: scenario === 'rejected' ? 10 : 500 });
-        const generationId = newId('gen');
-        await client.start({ orgId, projectId, generationId, format: 'video_remix' });
+      for (const scenario of todo) {
+        const { orgId, generationId } =
+          scenario === 'deadline-passed' ? late! : await startOne(db, client, scenario);
         if (scenario === 'completed')
           await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo-3' });
         if (scenario === 'failed') await client.fail(orgId, generationId, 'provider error');
+        if (scenario === 'refused-completion')
+          await client
+            .complete(orgId, generationId, { actualCredits: 80, model: 'veo\u0000-3' })
+            .catch(() => {});
         const handle = env.client.workflow.getHandle(generationWorkflowId(orgId, generationId));
         await handle.result();
         writeFileSync(fixture(scenario), JSON.stringify(await handle.fetchHistory(), null, 1));
@@ -55,6 +70,25 @@ async function record(): Promise<void> {
     await db.destroy();
     await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   }
+}
+
+async function startOne(db: Db, client: GenerationClient, scenario: Scenario) {
+  const { orgId, projectId } = await makeOrg(db, { prepaid: scenario === 'rejected' ? 10 : 500 });
+  const generationId = newId('gen');
+  await client.start({ orgId, projectId, generationId, format: 'video_remix' });
+  return { orgId, generationId };
+}
+
+async function startWithoutWorker(db: Db, env: TestWorkflowEnvironment, taskQueue: string) {
+  const { orgId, projectId } = await makeOrg(db, { prepaid: 500 });
+  const generationId = newId('gen');
+  const impatient = createGenerationClient(env.client, {
+    taskQueue,
+    holdTimeoutMs: 60 * 60 * 1000,
+    engineTimeoutMs: 500,
+  });
+  await impatient.start({ orgId, projectId, generationId, format: 'video_remix' }).catch(() => {});
+  return { orgId, generationId };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await record();
