@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentActivities } from '../../activities/payments';
@@ -38,10 +39,24 @@ const clientDeps = (taskQueue: string): PurchaseClientDeps => ({
   client: h.env.client,
   taskQueue,
 });
-const finalState = (orgId: string, purchaseId: string) =>
-  h.env.client.workflow
-    .getHandle<typeof creditPackPurchaseWorkflow>(creditPackWorkflowId(orgId, purchaseId))
-    .result();
+/**
+ * The purchase workflow's final state. The purchase record is opened before its workflow starts, so a
+ * test that learns the id from the record can get here first, most often on a loaded machine: wait for
+ * the workflow to exist rather than fail on "not found".
+ */
+async function finalState(orgId: string, purchaseId: string) {
+  const handle = h.env.client.workflow.getHandle<typeof creditPackPurchaseWorkflow>(
+    creditPackWorkflowId(orgId, purchaseId),
+  );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await handle.result();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 const purchaseRows = (orgId: string) =>
   h.t.db.selectFrom('credit_pack_purchases').selectAll().where('org_id', '=', orgId).execute();
 
