@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fileURLToPath } from 'node:url';
 import { migrateToLatest } from '../../src/db/migrate';
@@ -22,13 +22,20 @@ export const SCENARIOS = [
   'refused-completion',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-const DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-export const fixture = (s: Scenario): string => `${DIR}generation-${s}.json`;
 
 /**
- * `npm run record:histories`: records the scenarios that have no history yet. A recorded history is
- * frozen: it stands for workflows already running in production, so it is replaced (deleted, then
- * recorded again) only once no run of that older code can be alive.
+ * Histories live in one folder per version of the workflow code that recorded them
+ * (test/fixtures/histories/generation/<version>/<scenario>.json). Name a new version here whenever a
+ * change alters the commands the workflow issues (it must be guarded with patched()), then record.
+ */
+export const CURRENT_VERSION = 'v3-local-ledger';
+export const HISTORIES = fileURLToPath(new URL('../fixtures/histories/generation/', import.meta.url));
+export const fixture = (s: Scenario, version = CURRENT_VERSION): string => `${HISTORIES}${version}/${s}.json`;
+
+/**
+ * `npm run record:histories`: records the scenarios the current version has no history of yet. A
+ * recorded history is frozen: it stands for workflows of that code still running in production, so a
+ * version's folder is deleted only once no run of that code can be alive.
  */
 async function record(): Promise<void> {
   const name = `layers_record_${randomBytes(4).toString('hex')}`;
@@ -46,6 +53,7 @@ async function record(): Promise<void> {
       db,
     });
     const todo = SCENARIOS.filter((s) => !existsSync(fixture(s)));
+    mkdirSync(`${HISTORIES}${CURRENT_VERSION}`, { recursive: true });
     // Started before any worker polls, with a deadline that has passed by the time one does.
     const late = todo.includes('deadline-passed') ? await startWithoutWorker(db, env, taskQueue) : undefined;
     await worker.runUntil(async () => {
