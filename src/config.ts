@@ -24,6 +24,9 @@ export interface Config {
   rateLimitPerSecond: number;
   /** The bucket's size: how many requests a key may send at once after being idle. */
   rateLimitBurst: number;
+  /** Per org (all its keys together), per process: the same kind of bucket as per key. */
+  orgRateLimitPerSecond: number;
+  orgRateLimitBurst: number;
   /**
    * Per client address, per process: failed authentications allowed per second once the burst is
    * spent; past that the client gets 429 before any key lookup (a key-guessing flood costs no queries).
@@ -38,8 +41,12 @@ export interface Config {
 }
 
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
-export const DEFAULT_RATE_LIMIT_PER_SECOND = 50;
-export const DEFAULT_RATE_LIMIT_BURST = 100;
+// A pipeline that starts and completes 100 generations a second sends 200 requests a second on one key;
+// that is ordinary use, not abuse. An org may spread more over several keys, up to its own bucket.
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 200;
+export const DEFAULT_RATE_LIMIT_BURST = 400;
+export const DEFAULT_ORG_RATE_LIMIT_PER_SECOND = 500;
+export const DEFAULT_ORG_RATE_LIMIT_BURST = 1000;
 export const DEFAULT_AUTH_FAILURES_PER_SECOND = 2;
 export const DEFAULT_AUTH_FAILURE_BURST = 20;
 
@@ -66,6 +73,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       DEFAULT_RATE_LIMIT_PER_SECOND,
     ),
     rateLimitBurst: positiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST),
+    orgRateLimitPerSecond: positiveInt(
+      'RATE_LIMIT_ORG_PER_SECOND',
+      env.RATE_LIMIT_ORG_PER_SECOND,
+      DEFAULT_ORG_RATE_LIMIT_PER_SECOND,
+    ),
+    orgRateLimitBurst: positiveInt(
+      'RATE_LIMIT_ORG_BURST',
+      env.RATE_LIMIT_ORG_BURST,
+      DEFAULT_ORG_RATE_LIMIT_BURST,
+    ),
     authFailuresPerSecond: positiveInt(
       'AUTH_FAILURES_PER_SECOND',
       env.AUTH_FAILURES_PER_SECOND,

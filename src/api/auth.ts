@@ -46,6 +46,8 @@ const BEARER = /^Bearer +(\S+) *$/i;
 export interface AuthLimits {
   /** Per API key: requests admitted once the key is known to be valid. */
   perKey: TokenBuckets;
+  /** Per org, across all its keys: one org cannot crowd out the others by minting more keys. */
+  perOrg: TokenBuckets;
   /**
    * Per client address: failed authentications allowed. A client that has spent them is refused 429
    * before any key lookup, so a key-guessing flood costs a map lookup per request instead of a database
@@ -89,9 +91,16 @@ export function authenticate(
         auth.reason === 'key_disabled' ? 'this API key is disabled' : 'this organization is disabled';
       throw new DomainError('KILL_SWITCH', what, { reason: auth.reason });
     }
-    const decision = limits.perKey.take(auth.identity.prefix);
-    if (!decision.allowed)
-      throw rateLimited('too many requests for this API key', decision.retryAfterSeconds);
+    // Both buckets are checked before either is spent, so a refusal by one costs the other nothing.
+    const { prefix, orgId } = auth.identity;
+    const perKey = limits.perKey.check(prefix);
+    if (!perKey.allowed) throw rateLimited('too many requests for this API key', perKey.retryAfterSeconds);
+    const perOrg = limits.perOrg.check(orgId);
+    if (!perOrg.allowed) {
+      throw rateLimited('too many requests for this organization', perOrg.retryAfterSeconds);
+    }
+    limits.perKey.take(prefix);
+    limits.perOrg.take(orgId);
     const { identity, balance } = auth;
     if (!opts.withCredits) {
       authenticated.set(request, { identity });

@@ -8,6 +8,8 @@ import Fastify, {
 import {
   DEFAULT_AUTH_FAILURE_BURST,
   DEFAULT_AUTH_FAILURES_PER_SECOND,
+  DEFAULT_ORG_RATE_LIMIT_BURST,
+  DEFAULT_ORG_RATE_LIMIT_PER_SECOND,
   DEFAULT_RATE_LIMIT_BURST,
   DEFAULT_RATE_LIMIT_PER_SECOND,
   type Config,
@@ -38,7 +40,13 @@ export interface ApiDeps {
   config?: Partial<
     Pick<
       Config,
-      'rateLimitPerSecond' | 'rateLimitBurst' | 'authFailuresPerSecond' | 'authFailureBurst' | 'trustProxy'
+      | 'rateLimitPerSecond'
+      | 'rateLimitBurst'
+      | 'orgRateLimitPerSecond'
+      | 'orgRateLimitBurst'
+      | 'authFailuresPerSecond'
+      | 'authFailureBurst'
+      | 'trustProxy'
     >
   > & { bodyLimitBytes?: number };
   logger?: FastifyServerOptions['logger'];
@@ -110,6 +118,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     perKey: new TokenBuckets({
       perSecond: deps.config?.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
       burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
+    }),
+    perOrg: new TokenBuckets({
+      perSecond: deps.config?.orgRateLimitPerSecond ?? DEFAULT_ORG_RATE_LIMIT_PER_SECOND,
+      burst: deps.config?.orgRateLimitBurst ?? DEFAULT_ORG_RATE_LIMIT_BURST,
     }),
     failuresPerClient: new TokenBuckets({
       perSecond: deps.config?.authFailuresPerSecond ?? DEFAULT_AUTH_FAILURES_PER_SECOND,

@@ -380,6 +380,30 @@ describe('rate limit', () => {
     expect((await callApi(extra.baseUrl, 'GET', '/v1/credits', { key: a.apiKey })).status).toBe(200);
   });
 
+  it('limits an org across all its keys', async () => {
+    // Refills too slow to matter while the test runs, however loaded the machine.
+    const extra = await h.extraApi({
+      rateLimitPerSecond: 0.001,
+      rateLimitBurst: 3,
+      orgRateLimitPerSecond: 0.001,
+      orgRateLimitBurst: 4,
+    });
+    const org = await h.newOrg();
+    const second = (await createApiKey(h.t.db, org.orgId)).apiKey;
+    const get = (key: string) => callApi(extra.baseUrl, 'GET', '/v1/credits', { key });
+    const statuses: number[] = [];
+    for (const key of [org.apiKey, org.apiKey, second, second, second])
+      statuses.push((await get(key)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    const limited = await get(second);
+    expect(limited.body.error).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringContaining('organization'),
+    });
+    // Another org has a bucket of its own.
+    expect((await get((await h.newOrg()).apiKey)).status).toBe(200);
+  });
+
   it('bounds a key-guessing flood per client: 429 before any lookup once its failures are spent', async () => {
     const extra = await h.extraApi({ authFailuresPerSecond: 1, authFailureBurst: 3, trustProxy: true });
     const org = await h.newOrg();

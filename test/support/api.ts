@@ -104,6 +104,8 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const app = build({
     rateLimitPerSecond: 10_000,
     rateLimitBurst: 10_000,
+    orgRateLimitPerSecond: 10_000,
+    orgRateLimitBurst: 10_000,
     authFailuresPerSecond: 10_000,
     authFailureBurst: 10_000,
   });
