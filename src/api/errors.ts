@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { unknownFormat } from '../credits/formats';
+import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
 
 /** The one error shape of the API: `{"error": {"code", "message", "details"?}}`. */
@@ -87,6 +88,7 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
 /** Maps anything a route or Fastify itself can throw to a DomainError, or undefined for a real fault. */
 export function toDomainError(err: unknown, bodyLimit: number): DomainError | undefined {
   if (err instanceof DomainError) return err;
+  if (isDatabaseOutage(err)) return databaseUnavailable();
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) return validationError(fe.validationContext ?? 'request', fe.validation);
   const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
@@ -109,7 +111,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }
     const retryAfter = domain.details?.retryAfterSeconds;
-    if (domain.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+    if (typeof retryAfter === 'number') {
       reply.header('retry-after', String(retryAfter));
     }
     if (domain.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');

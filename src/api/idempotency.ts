@@ -15,8 +15,10 @@ import { DomainError } from '../errors';
  * claiming leaves a 'pending' row, and the client's retry completes the same generation.
  *
  * Responses are stored for outcomes of the work (201 reserved, 402 BILLING_EXHAUSTED). A request refused
- * with a domain error releases its claim, so it leaves no row and the key can be used again; an
- * unexpected failure (say, Temporal unreachable) keeps the claim so the retry reuses the generation id.
+ * with a 4xx domain error releases its claim, so it leaves no row and the key can be used again. Any
+ * other failure keeps the claim so the retry reuses the generation id: an unexpected error, and the
+ * retryable 503s (DATABASE_UNAVAILABLE, ENGINE_UNAVAILABLE), after which the generation may well exist;
+ * releasing then would let the retry start a second generation that reserves credits a second time.
  */
 
 export interface StoredResponse {
@@ -147,7 +149,7 @@ export async function runIdempotent(
   try {
     response = await work(claimed.generationId);
   } catch (err) {
-    if (err instanceof DomainError) await release(db, scope, claimed.generationId);
+    if (err instanceof DomainError && err.httpStatus < 500) await release(db, scope, claimed.generationId);
     throw err;
   }
   return complete(db, scope, response);
