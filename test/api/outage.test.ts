@@ -9,7 +9,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from '../../src/db/outage';
 import { createDb, type Db } from '../../src/db/pool';
 import { DomainError } from '../../src/errors';
 import { newId } from '../../src/ids';
-import { callApi, startApiHarness, type ApiHarness, type TestOrg } from '../support/api';
+import { callApi, startApiHarness, type ApiHarness, type ApiResponse, type TestOrg } from '../support/api';
 import { contractBreaches, countByStatus, runGenerationLoad } from '../support/outage-load';
 import { freePort } from '../support/ports';
 import { withAdmin } from '../support/postgres';
@@ -54,7 +54,7 @@ afterAll(async () => {
   await h.close();
 });
 
-function expectUnavailable(res: { status: number; headers: Headers; body: any }) {
+function expectUnavailable(res: ApiResponse) {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({
     status: 503,
     code: 'DATABASE_UNAVAILABLE',
