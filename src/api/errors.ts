@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { unknownFormat } from '../credits/formats';
 import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
+import { noteFailure } from './request-log';
 
 /** The one error shape of the API: `{"error": {"code", "message", "details"?}}`. */
 export interface ErrorBody {
@@ -105,8 +106,8 @@ export function toDomainError(err: unknown, bodyLimit: number): DomainError | un
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err, request, reply) => {
     const domain = toDomainError(err, bodyLimit);
+    noteFailure(request, err);
     if (!domain) {
-      request.log.error({ err }, 'unhandled error');
       const internal = new DomainError('INTERNAL_ERROR', 'internal error');
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }

@@ -10,6 +10,7 @@ import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
 import { authenticate } from './auth';
 import { installErrorHandling } from './errors';
+import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
 import type { ApiRoute } from './route';
@@ -28,8 +29,15 @@ export interface ApiDeps {
   temporalClient?: Client;
   /** Credit packs and the Stripe webhook; without it those routes are not served. */
   payments?: Omit<PaymentRouteDeps, 'db'>;
-  /** `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts. */
-  config?: Partial<Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst'>> & { bodyLimitBytes?: number };
+  /**
+   * `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts, except logLevel:
+   * without it (and without `logger`) the API logs nothing, as in tests.
+   */
+  config?: Partial<Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'logLevel'>> & {
+    bodyLimitBytes?: number;
+  };
+  /** Where the log lines go when config.logLevel is set (default stdout); tests capture them here. */
+  logStream?: LogDestination;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -74,8 +82,10 @@ export function registeredRoutes(app: FastifyInstance): { method: string; url: s
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const bodyLimit = deps.config?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const logLevel = deps.config?.logLevel;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ?? (logLevel ? apiLoggerOptions(logLevel, deps.logStream) : false),
+    genReqId: newRequestId,
     bodyLimit,
     exposeHeadRoutes: false,
     return503OnClosing: true,
@@ -91,6 +101,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   installErrorHandling(app, bodyLimit);
+  installRequestLogging(app);
   // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
   app.removeContentTypeParser('text/plain');
 
