@@ -33,6 +33,8 @@ export interface LoadResult {
 
 export interface LoadOptions {
   concurrency: number;
+  /** Extra loops that only read GET /v1/credits back to back: many short requests keep the pool busy. */
+  readers?: number;
   /** Loops start no new generation after this (epoch ms); those started are still finished. */
   until: number;
   /** How long one operation is retried before the load gives up on it. */
@@ -40,6 +42,8 @@ export interface LoadOptions {
   /** Pause between retries of a 503; shorter than Retry-After so recovery is measured finely. */
   retryPauseMs?: number;
   actualCredits?: number;
+  /** Ends the load early (an operation then counts as given up), e.g. once the API process has exited. */
+  abandon?: () => boolean;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,7 +65,7 @@ export async function runGenerationLoad(
     call: CallOptions,
   ): Promise<ApiResponse | undefined> {
     const deadline = Date.now() + retryForMs;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !opts.abandon?.()) {
       let res: ApiResponse;
       try {
         res = await callApi(baseUrl, method, path, { key: org.apiKey, ...call });
@@ -87,7 +91,7 @@ export async function runGenerationLoad(
   }
 
   async function loop(): Promise<void> {
-    while (Date.now() < opts.until) {
+    while (Date.now() < opts.until && !opts.abandon?.()) {
       const created = await untilAnswered('POST /v1/generations', 'POST', '/v1/generations', {
         json: { projectId: org.projectId, format: 'auto' },
         headers: { 'idempotency-key': randomUUID() },
@@ -106,7 +110,15 @@ export async function runGenerationLoad(
     }
   }
 
-  await Promise.all(Array.from({ length: opts.concurrency }, loop));
+  async function read(): Promise<void> {
+    while (Date.now() < opts.until && !opts.abandon?.())
+      await untilAnswered('GET /v1/credits', 'GET', '/v1/credits', {});
+  }
+
+  await Promise.all([
+    ...Array.from({ length: opts.concurrency }, loop),
+    ...Array.from({ length: opts.readers ?? 0 }, read),
+  ]);
   return result;
 }
 
