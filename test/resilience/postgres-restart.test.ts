@@ -256,6 +256,17 @@ describe('PostgreSQL restarted twice under load', () => {
       expect(r.firstSuccessAfterStartMs).not.toBeNull();
     }
 
+    // The API's own log (LOG_LEVEL=warn, as in production) has a line for the 503s, and no key in it.
+    const apiLog = children.find((c) => c.name === 'api')!.output.join('');
+    const apiLines = apiLog
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { statusCode?: number; code?: string; route?: string });
+    expect(apiLines.filter((l) => l.statusCode === 503 && l.code === 'DATABASE_UNAVAILABLE').length).toBe(
+      byStatus['503 DATABASE_UNAVAILABLE'],
+    );
+    expect(apiLog).not.toContain(org.apiKey);
+
     // Every generation started ended completed; nothing pending, nothing held, no drift.
     expect(result.created.length).toBeGreaterThan(10);
     expect([...result.completed].sort()).toEqual([...result.created].sort());
