@@ -38,6 +38,27 @@ export interface Config {
   trustProxy: boolean;
   /** Signing secret of the Stripe webhook endpoint (whsec_…); without it webhooks are refused. */
   stripeWebhookSecret: string | undefined;
+  /** The API's log level (LOG_LEVEL); see src/api/request-log.ts for what each level shows. */
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * Production logs every refused (4xx, warn) and failed (5xx, error) request and nothing per successful
+ * one: at thousands of requests per second a line per request costs more than it tells. `npm run dev`
+ * defaults to `info`, which adds Fastify's line per request.
+ */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
+export const DEV_LOG_LEVEL: LogLevel = 'info';
+
+function logLevel(raw: string | undefined, fallback: LogLevel): LogLevel {
+  if (raw === undefined || raw === '') return fallback;
+  const level = raw.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return level as LogLevel;
 }
 
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
@@ -57,7 +78,10 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: { logLevel?: LogLevel } = {},
+): Config {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
@@ -90,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     authFailureBurst: positiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, DEFAULT_AUTH_FAILURE_BURST),
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    logLevel: logLevel(env.LOG_LEVEL, defaults.logLevel ?? DEFAULT_LOG_LEVEL),
   };
 }
 

@@ -18,6 +18,13 @@ interface Authenticated {
 }
 
 const authenticated = new WeakMap<FastifyRequest, Authenticated>();
+/** The org of every request whose key was recognised, refused (disabled, rate limited) or not: for logs. */
+const callers = new WeakMap<FastifyRequest, string>();
+
+/** The org whose API key the request carried, once the key is verified; never throws (for logging). */
+export function callerOrgId(request: FastifyRequest): string | undefined {
+  return callers.get(request);
+}
 
 function authenticatedAs(request: FastifyRequest): Authenticated {
   const auth = authenticated.get(request);
@@ -86,6 +93,7 @@ export function authenticate(
       limits.failuresPerClient.take(request.ip);
       throw new DomainError('UNAUTHENTICATED', 'invalid API key');
     }
+    callers.set(request, auth.identity.orgId);
     if (!auth.ok) {
       const what =
         auth.reason === 'key_disabled' ? 'this API key is disabled' : 'this organization is disabled';

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { unknownFormat } from '../credits/formats';
+import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
+import { noteFailure } from './request-log';
 
 /** The one error shape of the API: `{"error": {"code", "message", "details"?}}`. */
 export interface ErrorBody {
@@ -87,6 +89,7 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
 /** Maps anything a route or Fastify itself can throw to a DomainError, or undefined for a real fault. */
 export function toDomainError(err: unknown, bodyLimit: number): DomainError | undefined {
   if (err instanceof DomainError) return err;
+  if (isDatabaseOutage(err)) return databaseUnavailable();
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) return validationError(fe.validationContext ?? 'request', fe.validation);
   const mapped = fe.code ? BY_FASTIFY_CODE[fe.code] : undefined;
@@ -103,8 +106,8 @@ export function toDomainError(err: unknown, bodyLimit: number): DomainError | un
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err, request, reply) => {
     const domain = toDomainError(err, bodyLimit);
+    noteFailure(request, err);
     if (!domain) {
-      request.log.error({ err }, 'unhandled error');
       const internal = new DomainError('INTERNAL_ERROR', 'internal error');
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }

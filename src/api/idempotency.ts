@@ -15,11 +15,12 @@ import { DomainError } from '../errors';
  * claiming leaves a 'pending' row, and the client's retry completes the same generation.
  *
  * Responses are stored for outcomes of the work (201 reserved, 402 BILLING_EXHAUSTED). A request refused
- * with a domain error releases its claim, so it leaves no row and the key can be used again. An outage
- * (a 503 such as ENGINE_UNAVAILABLE, or any unexpected failure) keeps the claim, so the retry reuses the
- * generation id and finds a reservation the first attempt made but never heard about. Work may report
- * its id spent (a generation that never reserved and never will): the claim then moves to a fresh id,
- * once, and the work runs again, so the retry gets a fresh answer instead of the dead one.
+ * with a 4xx domain error releases its claim, so it leaves no row and the key can be used again. Any
+ * other failure keeps the claim so the retry reuses the generation id: an unexpected error, and the
+ * retryable 503s (DATABASE_UNAVAILABLE, ENGINE_UNAVAILABLE), after which the generation may well exist;
+ * releasing then would let the retry start a second generation that reserves credits a second time.
+ * Work may report its id spent (a generation that never reserved and never will): the claim then moves
+ * to a fresh id, once, and the work runs again, so the retry gets a fresh answer instead of the dead one.
  */
 
 export interface StoredResponse {
@@ -157,7 +158,7 @@ export async function runIdempotent(
         claimed = await claim(db, scope, newGenerationId);
         continue;
       }
-      if (err instanceof DomainError && err.httpStatus !== 503) await release(db, scope, generationId);
+      if (err instanceof DomainError && err.httpStatus < 500) await release(db, scope, generationId);
       throw err;
     }
     return complete(db, scope, response);

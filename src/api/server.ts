@@ -16,8 +16,9 @@ import {
 } from '../config';
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
-import { authenticate } from './auth';
+import { authenticate, type AuthLimits } from './auth';
 import { installErrorHandling } from './errors';
+import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
 import type { ApiRoute } from './route';
@@ -36,7 +37,10 @@ export interface ApiDeps {
   temporalClient?: Client;
   /** Credit packs and the Stripe webhook; without it those routes are not served. */
   payments?: Omit<PaymentRouteDeps, 'db'>;
-  /** `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts. */
+  /**
+   * `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts, except logLevel:
+   * without it (and without `logger`) the API logs nothing, as in tests.
+   */
   config?: Partial<
     Pick<
       Config,
@@ -47,8 +51,11 @@ export interface ApiDeps {
       | 'authFailuresPerSecond'
       | 'authFailureBurst'
       | 'trustProxy'
+      | 'logLevel'
     >
   > & { bodyLimitBytes?: number };
+  /** Where the log lines go when config.logLevel is set (default stdout); tests capture them here. */
+  logStream?: LogDestination;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -91,10 +98,30 @@ export function registeredRoutes(app: FastifyInstance): { method: string; url: s
   return [...(registered.get(app) ?? [])];
 }
 
+/** The API's rate limits from its configuration (defaults from src/config.ts). */
+export function authLimitsOf(config: ApiDeps['config'] = {}): AuthLimits {
+  return {
+    perKey: new TokenBuckets({
+      perSecond: config.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
+      burst: config.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
+    }),
+    perOrg: new TokenBuckets({
+      perSecond: config.orgRateLimitPerSecond ?? DEFAULT_ORG_RATE_LIMIT_PER_SECOND,
+      burst: config.orgRateLimitBurst ?? DEFAULT_ORG_RATE_LIMIT_BURST,
+    }),
+    failuresPerClient: new TokenBuckets({
+      perSecond: config.authFailuresPerSecond ?? DEFAULT_AUTH_FAILURES_PER_SECOND,
+      burst: config.authFailureBurst ?? DEFAULT_AUTH_FAILURE_BURST,
+    }),
+  };
+}
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const bodyLimit = deps.config?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const logLevel = deps.config?.logLevel;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ?? (logLevel ? apiLoggerOptions(logLevel, deps.logStream) : false),
+    genReqId: newRequestId,
     bodyLimit,
     exposeHeadRoutes: false,
     return503OnClosing: true,
@@ -111,23 +138,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   installErrorHandling(app, bodyLimit);
+  installRequestLogging(app);
   // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
   app.removeContentTypeParser('text/plain');
 
-  const limits = {
-    perKey: new TokenBuckets({
-      perSecond: deps.config?.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
-      burst: deps.config?.rateLimitBurst ?? DEFAULT_RATE_LIMIT_BURST,
-    }),
-    perOrg: new TokenBuckets({
-      perSecond: deps.config?.orgRateLimitPerSecond ?? DEFAULT_ORG_RATE_LIMIT_PER_SECOND,
-      burst: deps.config?.orgRateLimitBurst ?? DEFAULT_ORG_RATE_LIMIT_BURST,
-    }),
-    failuresPerClient: new TokenBuckets({
-      perSecond: deps.config?.authFailuresPerSecond ?? DEFAULT_AUTH_FAILURES_PER_SECOND,
-      burst: deps.config?.authFailureBurst ?? DEFAULT_AUTH_FAILURE_BURST,
-    }),
-  };
+  const limits = authLimitsOf(deps.config);
   const onAuth = authenticate(deps.db, limits);
   const onAuthWithCredits = authenticate(deps.db, limits, { withCredits: true });
 

@@ -32,8 +32,21 @@ export function preparedStatement(text: string): string {
   return text;
 }
 
-/** pg.Client that sends the texts registered by preparedStatement() under their statement names. */
+/**
+ * pg.Client that sends the texts registered by preparedStatement() under their statement names, and that
+ * never crashes the process when its connection dies.
+ */
 class Client extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // pg emits 'error' when the server ends a session (restart, failover, pg_terminate_backend). pg-pool
+    // listens only while the client is idle; one checked out (between two queries of a request, or in a
+    // transaction) would otherwise throw the event and exit the process. Nothing is lost by ignoring it
+    // here: the error also rejects the query in flight, any later query on the client fails with "not
+    // queryable", and the pool discards a client in that state when it is released.
+    this.on('error', ignoreConnectionError);
+  }
+
   // pg's overloads of query() cannot be restated one by one; every call passes through unchanged except
   // for the name, so the one loose signature here is as safe as theirs.
   override query(config: unknown, ...rest: unknown[]): never {
@@ -43,15 +56,27 @@ class Client extends pg.Client {
   }
 }
 
+const ignoreConnectionError = (): void => undefined;
+
+/**
+ * How long a query waits for a connection (a new one, or a free one of the pool) before it fails with
+ * DATABASE_UNAVAILABLE. Without it a request waits forever while PostgreSQL is unreachable without
+ * refusing (a partition, a failover in progress). Generous enough that a busy pool under load is not
+ * mistaken for an outage.
+ */
+export const CONNECTION_TIMEOUT_MS = 5_000;
+
 export interface DbOptions {
   max?: number;
   applicationName?: string;
+  connectionTimeoutMs?: number;
 }
 
 export function createPool(connectionString: string, opts: DbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
     types,
     Client,
     application_name: opts.applicationName ?? 'layers-billing',

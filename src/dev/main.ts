@@ -3,7 +3,7 @@ import exitHook from 'async-exit-hook';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../config';
+import { DEV_LOG_LEVEL, loadConfig } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
 import { temporalExecutable } from '../temporal/executables';
@@ -25,7 +25,7 @@ const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
 const DATA_ROOT = process.env.DEV_DATA_DIR
   ? `${process.env.DEV_DATA_DIR.replace(/\/$/, '')}/`
   : fileURLToPath(new URL('../../.data/', import.meta.url));
-const config = loadConfig();
+const config = loadConfig(process.env, { logLevel: DEV_LOG_LEVEL });
 const log = (line: string) => console.log(`[dev] ${line}`);
 const cleanups: Array<() => Promise<unknown>> = [];
 

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
+import { isDatabaseOutage } from '../db/outage';
 import type { Db } from '../db/pool';
 import { InvalidSignatureError } from '../stripe/errors';
 import { routeStripeEvent, verifyStripeEvent, type RoutedStripeEvent } from '../stripe/webhooks';
@@ -50,6 +51,8 @@ export type WebhookOutcome =
 export interface WebhookResponse {
   status: 200 | 400 | 500;
   body: Record<string, unknown>;
+  /** Why a 500 was answered, for the log line of the request (never sent). */
+  error?: unknown;
 }
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -97,11 +100,14 @@ export async function handleStripeWebhook(
   try {
     outcome = await handOff(deps, routed, event.type);
   } catch (err) {
-    // Not marked processed: Stripe's redelivery will try the hand-off again.
+    // Not marked processed: Stripe's redelivery will try the hand-off again. A database outage is
+    // answered like every other one (503 DATABASE_UNAVAILABLE), which Stripe redelivers just the same.
+    if (isDatabaseOutage(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
     return {
       status: 500,
       body: { error: { code: 'INTERNAL_ERROR', message: `event ${event.id} not handed off: ${message}` } },
+      error: err,
     };
   }
   await deps.db

@@ -5,6 +5,7 @@ import { purchaseCreditPack } from '../../payments/client';
 import { getCreditPackPurchase } from '../../payments/purchases';
 import { handleStripeWebhook } from '../../payments/webhooks';
 import { identityOf } from '../auth';
+import { noteFailure } from '../request-log';
 import type { ApiRoute } from '../route';
 import {
   creditPackPurchaseSchema,
@@ -81,11 +82,12 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
       handler: async (request, reply) => {
         if (!deps.webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
         const signature = request.headers['stripe-signature'];
-        const { status, body } = await handleStripeWebhook(
+        const { status, body, error } = await handleStripeWebhook(
           { db: deps.db, client: deps.temporalClient, webhookSecret: deps.webhookSecret },
           request.body as Buffer,
           typeof signature === 'string' ? signature : undefined,
         );
+        if (error) noteFailure(request, error);
         return reply.code(status).send(body);
       },
     },
