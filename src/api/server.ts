@@ -9,9 +9,12 @@ import { DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_SECOND, type Config } 
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
 import { authenticate } from './auth';
-import { installErrorHandling } from './errors';
+import { ID_MAX_LENGTH } from '../credits/amounts';
+import { DomainError } from '../errors';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
+import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
 import type { JsonSchema } from './schemas';
 import { creditRoutes } from './routes/credits';
@@ -20,6 +23,13 @@ import { paymentRoutes, type PaymentRouteDeps } from './routes/payments';
 import { systemRoutes } from './routes/system';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The router's limit on a raw path parameter: the longest id the schemas allow, every character
+ * percent-encoded as four UTF-8 bytes (`%F0%9F%98%80`). Anything the schema might accept reaches it and
+ * is judged there; past this the router refuses (frameworkErrorHandler), and the schema would have too.
+ */
+const MAX_PARAM_LENGTH = ID_MAX_LENGTH * 4 * 3;
 
 export interface ApiDeps {
   db: Db;
@@ -78,7 +88,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logger: deps.logger ?? false,
     bodyLimit,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
+    // Answered in the one error shape by the onRequest hook below, not in Fastify's own.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
 
   const ajv = new Ajv(AJV_OPTIONS);
@@ -91,6 +105,19 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   installErrorHandling(app, bodyLimit);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new DomainError('NOT_READY', 'this API process is shutting down; retry', { retryAfterSeconds: 1 });
+  });
+  app.addHook(
+    'onRequest',
+    methodNotAllowed(() => seen),
+  );
   // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
   app.removeContentTypeParser('text/plain');
 
@@ -117,7 +144,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     url: route.url,
     schema: route.schema,
     onRequest: route.auth ? [route.auth === 'with-credits' ? onAuthWithCredits : onAuth] : [],
-    preValidation: readQueryIntegers(route.schema.querystring),
+    preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
+      (hook): hook is preValidationHookHandler => hook !== undefined,
+    ),
     handler: route.handler,
   });
   for (const route of routes.filter((r) => !r.rawBody)) app.route(options(route));
