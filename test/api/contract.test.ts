@@ -120,4 +120,3 @@ describe('GET /v1/openapi.json', () => {
     expect(code, output).toBe(0);
   }, 600_000);
 });
-
