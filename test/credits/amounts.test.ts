@@ -31,8 +31,9 @@ describe('text rules', () => {
     expect(() => requireNonEmpty('model', '😀'.repeat(ID_MAX_LENGTH + 1))).toThrow(/at most 200/);
   });
 
-  it('refuse U+0000 and lone surrogates in the published pattern', () => {
-    for (const bad of ['gpt\u0000x', '\u0000', 'a\ud800', '\udfff', 'x\udc00y', '\ud83d']) {
+  // Lone surrogates are refused before the pattern (src/api/text.ts; test/api/bad-requests.test.ts).
+  it('refuse U+0000 in the published pattern', () => {
+    for (const bad of ['gpt\u0000x', '\u0000', ' \u0000', 'a\u0000 ']) {
       expect(schemaAccepts(bad), JSON.stringify(bad)).toBe(false);
     }
     for (const good of ['gpt-4o', '😀', '\u{10ffff}', 'a\u001cb', 'é', ' padded ']) {
