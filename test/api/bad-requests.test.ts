@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDrift } from '../../src/credits/reconcile';
 import { ERROR_STATUS, type ErrorCode } from '../../src/errors';
-import { startApiHarness, type ApiHarness, type CallOptions, type TestOrg } from '../support/api';
+import {
+  startApiHarness,
+  type ApiHarness,
+  type ApiResponse,
+  type CallOptions,
+  type TestOrg,
+} from '../support/api';
 import { fingerprint } from '../support/fixtures';
 
 /**
@@ -41,6 +49,10 @@ interface BadRequest {
   method: string;
   path: () => string;
   opts: () => CallOptions;
+  /** Sends the request some other way than fetch (which refuses TRACE, or anything not HTTP). */
+  send?: () => Promise<ApiResponse>;
+  /** The Allow header a 405 must carry. */
+  allow?: string;
   code: ErrorCode;
   /** A field path that details.fields must name. */
   field?: string;
@@ -85,6 +97,51 @@ const get = (path: () => string, key = () => a.apiKey): Pick<BadRequest, 'method
   opts: () => ({ key: key() }),
 });
 const valid = () => ({ projectId: a.projectId, format: 'auto' });
+
+const parsed = (status: number, headers: Headers, text: string): ApiResponse => {
+  try {
+    return { status, headers, body: JSON.parse(text) };
+  } catch {
+    return { status, headers, body: text };
+  }
+};
+/** node:http, for methods fetch refuses to send (TRACE) or does not know. */
+const nodeCall = (method: string, path: string, key = a.apiKey): Promise<ApiResponse> =>
+  new Promise((resolve, reject) => {
+    const req = http.request(`${h.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        resolve(parsed(res.statusCode!, headers, text));
+      });
+    });
+    req.end();
+  });
+/** Bytes on a socket, for requests that are not valid HTTP at all. */
+const socketCall = (request: string): Promise<ApiResponse> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(h.baseUrl);
+    const socket = net.connect(Number(port), hostname, () => socket.write(request));
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = raw.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = new Headers();
+      for (const line of lines)
+        headers.set(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim());
+      resolve(parsed(Number(statusLine.split(' ')[1]), headers, body));
+    });
+  });
+const emoji = '\u{1F600}';
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 const CASES: BadRequest[] = [
@@ -310,6 +367,141 @@ const CASES: BadRequest[] = [
     code: 'VALIDATION_FAILED',
     field: 'body.model',
   },
+  // ---- text that PostgreSQL cannot store, or that is only blanks (issue items 2, 3) ----
+  {
+    name: 'model with U+0000',
+    ...complete({ actualCredits: 10, model: 'gpt\u0000x' }),
+    code: 'VALIDATION_FAILED',
+    field: 'body.model',
+  },
+  {
+    name: 'model with a lone surrogate',
+    ...completeRaw('{"actualCredits": 10, "model": "gpt\\ud800x"}'),
+    code: 'VALIDATION_FAILED',
+    field: 'body.model',
+  },
+  {
+    name: 'model of blanks only',
+    ...complete({ actualCredits: 10, model: ' \t\u3000' }),
+    code: 'VALIDATION_FAILED',
+    field: 'body.model',
+  },
+  {
+    name: 'model of 201 characters (astral)',
+    ...complete({ actualCredits: 10, model: emoji.repeat(201) }),
+    code: 'VALIDATION_FAILED',
+    field: 'body.model',
+  },
+  {
+    name: 'reason with U+0000',
+    ...fail({ reason: 'oops\u0000' }),
+    code: 'VALIDATION_FAILED',
+    field: 'body.reason',
+  },
+  {
+    name: 'reason with a lone low surrogate',
+    method: 'POST',
+    path: () => `/v1/generations/${genA}/fail`,
+    opts: () => ({ key: a.apiKey, raw: '{"reason": "\\udc00"}', headers: json }),
+    code: 'VALIDATION_FAILED',
+    field: 'body.reason',
+  },
+  {
+    name: 'projectId with U+0000',
+    ...createWith(() => ({ ...valid(), projectId: `${a.projectId}\u0000` })),
+    code: 'VALIDATION_FAILED',
+    field: 'body.projectId',
+  },
+  {
+    name: 'generation id with U+0000 (GET)',
+    ...get(() => '/v1/generations/gen_%00'),
+    code: 'VALIDATION_FAILED',
+    field: 'params.id',
+  },
+  {
+    name: 'generation id with U+0000 (complete)',
+    method: 'POST',
+    path: () => '/v1/generations/gen_%00/complete',
+    opts: () => ({ key: a.apiKey, json: { actualCredits: 1 } }),
+    code: 'VALIDATION_FAILED',
+    field: 'params.id',
+  },
+  {
+    name: 'generation id with U+0000 (fail)',
+    method: 'POST',
+    path: () => '/v1/generations/gen_%00/fail',
+    opts: () => ({ key: a.apiKey, json: { reason: 'x' } }),
+    code: 'VALIDATION_FAILED',
+    field: 'params.id',
+  },
+  // ---- paths the router itself refuses (issue item 6) ----
+  // Ids up to the schema's 200 characters reach the lookup, however they are percent-encoded.
+  { name: 'id of 150 characters', ...get(() => `/v1/generations/${'g'.repeat(150)}`), code: 'NOT_FOUND' },
+  {
+    name: 'id of 200 astral characters',
+    ...get(() => `/v1/generations/${encodeURIComponent(emoji.repeat(200))}`),
+    code: 'NOT_FOUND',
+  },
+  {
+    name: 'id of 201 characters',
+    ...get(() => `/v1/generations/${'g'.repeat(201)}`),
+    code: 'VALIDATION_FAILED',
+    field: 'params.id',
+  },
+  {
+    name: 'id far past the router limit',
+    ...get(() => `/v1/generations/${'g'.repeat(5000)}`),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'id with bad percent-encoding',
+    ...get(() => '/v1/generations/gen_%zz'),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'id with a percent-encoded surrogate',
+    ...get(() => '/v1/generations/gen_%ED%A0%80'),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'headers over 16 KB',
+    method: 'GET',
+    path: () => '/v1/credits',
+    opts: () => ({ key: a.apiKey, headers: { 'x-padding': 'p'.repeat(20 * 1024) } }),
+    code: 'HEADERS_TOO_LARGE',
+  },
+  {
+    name: 'not HTTP at all',
+    method: 'GET',
+    path: () => '/v1/credits',
+    opts: () => ({}),
+    send: () => socketCall('GET /v1/credits HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n'),
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'TRACE on a known path',
+    method: 'TRACE',
+    path: () => '/v1/credits',
+    opts: () => ({}),
+    send: () => nodeCall('TRACE', '/v1/credits'),
+    code: 'METHOD_NOT_ALLOWED',
+    allow: 'GET',
+  },
+  {
+    name: 'QUERY on a known path',
+    method: 'QUERY',
+    path: () => `/v1/generations/${genA}`,
+    opts: () => ({}),
+    send: () => nodeCall('QUERY', `/v1/generations/${genA}`),
+    code: 'METHOD_NOT_ALLOWED',
+    allow: 'GET',
+  },
+  {
+    name: 'GET on a POST-only path',
+    ...get(() => `/v1/generations/${genA}/complete`),
+    code: 'METHOD_NOT_ALLOWED',
+    allow: 'POST',
+  },
   {
     name: "complete another org's generation",
     ...complete({ actualCredits: 5 }, () => genB),
@@ -403,7 +595,25 @@ const CASES: BadRequest[] = [
   },
   {
     name: 'cursor with a negative time',
-    ...get(() => `/v1/generations?cursor=${cursorOf([-1, 'gen_x'])}`),
+    ...get(() => '/v1/generations?cursor=-1.gen_x'),
+    code: 'VALIDATION_FAILED',
+    field: 'querystring.cursor',
+  },
+  {
+    name: 'forged cursor holding U+0000',
+    ...get(() => '/v1/generations?cursor=1.a%00'),
+    code: 'VALIDATION_FAILED',
+    field: 'querystring.cursor',
+  },
+  {
+    name: 'forged cursor of the old shape holding U+0000',
+    ...get(() => `/v1/generations?cursor=${cursorOf([1, 'a\u0000'])}`),
+    code: 'VALIDATION_FAILED',
+    field: 'querystring.cursor',
+  },
+  {
+    name: 'cursor past the largest safe time',
+    ...get(() => '/v1/generations?cursor=9007199254740993.gen_x'),
     code: 'VALIDATION_FAILED',
     field: 'querystring.cursor',
   },
@@ -415,8 +625,10 @@ const CASES: BadRequest[] = [
     method: 'DELETE',
     path: () => '/v1/credits',
     opts: () => ({ key: a.apiKey }),
-    code: 'NOT_FOUND',
+    code: 'METHOD_NOT_ALLOWED',
+    allow: 'GET',
   },
+  { name: 'an unknown path', ...get(() => '/v1/nothing-here'), code: 'NOT_FOUND' },
 ];
 
 describe('bad requests', () => {
@@ -426,7 +638,7 @@ describe('bad requests', () => {
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const before = await fingerprint(h.t.db);
-    const res = await h.call(c.method, c.path(), c.opts());
+    const res = c.send ? await c.send() : await h.call(c.method, c.path(), c.opts());
     expect({ status: res.status, code: res.body?.error?.code }).toEqual({
       status: ERROR_STATUS[c.code],
       code: c.code,
@@ -434,6 +646,7 @@ describe('bad requests', () => {
     expect(Object.keys(res.body)).toEqual(['error']);
     expect(typeof res.body.error.message).toBe('string');
     if (c.code === 'UNAUTHENTICATED') expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    if (c.allow) expect(res.headers.get('allow')).toBe(c.allow);
     if (c.field) {
       const paths = (res.body.error.details?.fields ?? []).map((f: { path: string }) => f.path);
       expect(paths).toContain(c.field);
@@ -442,11 +655,15 @@ describe('bad requests', () => {
   });
 
   it('leaves the running generation able to finish normally', async () => {
+    // 200 characters, 400 UTF-16 units: within the schema's maxLength, so within the ledger's too.
+    const model = emoji.repeat(200);
     const res = await h.call('POST', `/v1/generations/${genA}/complete`, {
       key: a.apiKey,
-      json: { actualCredits: 5 },
+      json: { actualCredits: 5, model },
     });
     expect(res.status).toBe(200);
     expect(res.body.charge).toMatchObject({ actual: 5, released: 115 });
+    const stored = await h.call('GET', `/v1/generations/${genA}`, { key: a.apiKey });
+    expect(stored.body.model).toBe(model);
   });
 });

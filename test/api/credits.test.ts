@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../src/api/openapi';
 import { registeredRoutes } from '../../src/api/server';
+import { ID_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, TEXT_PATTERN } from '../../src/credits/amounts';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { ERROR_STATUS } from '../../src/errors';
@@ -260,5 +261,38 @@ describe('GET /v1/openapi.json', () => {
     expect(doc.paths['/v1/credits'].get.responses['200'].content['application/json'].schema.required).toEqual(
       CREDIT_FIELDS,
     );
+  });
+
+  it('documents the answers every request can get, and the limits the code enforces', async () => {
+    const doc = (await h.call('GET', '/v1/openapi.json')).body;
+    type Operation = {
+      operationId: string;
+      security: unknown[];
+      responses: Record<string, { description: string; headers?: Record<string, unknown> }>;
+    };
+    const operations = Object.values(doc.paths as Record<string, Record<string, Operation>>).flatMap((ops) =>
+      Object.values(ops),
+    );
+    for (const op of operations) {
+      expect(Object.keys(op.responses), op.operationId).toEqual(
+        expect.arrayContaining(['400', '408', '431', '500', '503']),
+      );
+      for (const status of ['429', '503'].filter((s) => op.responses[s])) {
+        expect(op.responses[status]!.headers?.['Retry-After'], `${op.operationId} ${status}`).toBeDefined();
+      }
+      if (op.security.length > 0) {
+        expect(op.responses['503']!.description).toContain('DATABASE_UNAVAILABLE');
+        expect(op.responses['503']!.description).toContain('KILL_SWITCH');
+      }
+    }
+    const complete = doc.paths['/v1/generations/{id}/complete'].post;
+    const model = complete.requestBody.content['application/json'].schema.properties.model;
+    expect(model).toMatchObject({ minLength: 1, maxLength: ID_MAX_LENGTH, pattern: TEXT_PATTERN });
+    const id = complete.parameters.find((p: { in: string }) => p.in === 'path').schema;
+    expect(id).toMatchObject({ maxLength: ID_MAX_LENGTH, pattern: TEXT_PATTERN });
+    const key = doc.paths['/v1/generations'].post.parameters.find(
+      (p: { name: string }) => p.name === 'idempotency-key',
+    );
+    expect(key.schema.maxLength).toBe(IDEMPOTENCY_KEY_MAX_LENGTH);
   });
 });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { buildApi } from '../../src/api/server';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../src/credits/amounts';
 import { createApiKey } from '../../src/auth/api-keys';
 import { findDrift } from '../../src/credits/reconcile';
 import { createGenerationClient } from '../../src/generations/client';
@@ -77,7 +78,8 @@ describe('POST /v1/credit-packs', () => {
       call('POST', '/v1/credit-packs', {
         key: org.apiKey,
         json: { packId: 'pack_500' },
-        headers: { 'idempotency-key': 'buy-1' },
+        // The longest key the document allows: the same limit as the code's.
+        headers: { 'idempotency-key': 'b'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH) },
       });
     const first = await buy();
     expect(first.status).toBe(201);
@@ -138,6 +140,11 @@ describe('POST /v1/credit-packs', () => {
       ],
       [{ json: { packId: 500 }, headers: { 'idempotency-key': 'k3' } }, 400, 'VALIDATION_FAILED'],
       [
+        { json: { packId: 'pack_100' }, headers: { 'idempotency-key': 'k'.repeat(256) } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
         { json: { packId: 'pack_500' }, headers: { 'idempotency-key': 'buy-3' } },
         409,
         'IDEMPOTENCY_KEY_REUSED',
@@ -147,6 +154,11 @@ describe('POST /v1/credit-packs', () => {
       const r = await call('POST', '/v1/credit-packs', { key: a.apiKey, ...opts });
       expect({ status: r.status, code: r.body.error?.code }).toEqual({ status, code });
     }
+    const nul = await call('GET', '/v1/credit-packs/cpp_%00', { key: a.apiKey });
+    expect({ status: nul.status, code: nul.body.error?.code }).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
     const foreign = await call('GET', `/v1/credit-packs/${bought.body.purchaseId}`, { key: b.apiKey });
     expect({ status: foreign.status, code: foreign.body.error?.code }).toEqual({
       status: 404,

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentActivities } from '../../activities/payments';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../src/credits/amounts';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { purchaseCreditPack, type PurchaseClientDeps } from '../../src/payments/client';
@@ -367,7 +368,10 @@ describe('credit-pack purchase', () => {
         details: { field: 'idempotencyKey' },
       });
       expect(await buy({ idempotencyKey: 'has space' })).toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(await buy({ idempotencyKey: 'k'.repeat(201) })).toMatchObject({ code: 'VALIDATION_FAILED' });
+      // The limit the API publishes for the Idempotency-Key header, and no other.
+      expect(await buy({ idempotencyKey: 'k'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH + 1) })).toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
       expect(await buy({ orgId: '' })).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(await buy({ orgId: 'org_missing' })).toMatchObject({ code: 'NOT_FOUND' });
       // The same idempotency key for a different pack.

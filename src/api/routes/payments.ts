@@ -13,6 +13,8 @@ import {
   creditPackParams,
   creditPackViewSchema,
   idempotencyHeaders,
+  stripeEventSchema,
+  stripeSignatureHeaders,
   webhookAckSchema,
 } from '../schemas';
 
@@ -76,9 +78,9 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
       tag: 'webhooks',
       auth: false,
       // The signature covers the exact bytes Stripe sent, so this route receives them unparsed.
-      rawBody: true,
-      schema: { response: { 200: webhookAckSchema } },
-      errors: ['INVALID_SIGNATURE'],
+      rawBody: stripeEventSchema,
+      schema: { headers: stripeSignatureHeaders, response: { 200: webhookAckSchema } },
+      errors: ['INVALID_SIGNATURE', 'DATABASE_UNAVAILABLE'],
       handler: async (request, reply) => {
         if (!deps.webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
         const signature = request.headers['stripe-signature'];
