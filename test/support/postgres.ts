@@ -83,6 +83,7 @@ export async function resolveTestPostgres(
     throw new Error(
       `no PostgreSQL answers on ${probe.host}:${probe.port} and an embedded one did not start ` +
         `(${(err as Error).message}); set TEST_DATABASE_URL to a server the tests may create databases on`,
+      { cause: err },
     );
   }
 }
