@@ -21,6 +21,9 @@ export interface Config {
   stripeWebhookSecret: string | undefined;
 }
 
+/** A missing or malformed setting: the entry points print its message as one line and exit 2. */
+export class ConfigError extends Error {}
+
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 50;
 export const DEFAULT_RATE_LIMIT_BURST = 100;
@@ -28,7 +31,8 @@ export const DEFAULT_RATE_LIMIT_BURST = 100;
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return n;
 }
 
@@ -51,6 +55,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function requireSetting(name: string, value: string | undefined): string {
-  if (!value) throw new Error(`${name} is not set (it is required outside \`npm run dev\`)`);
+  if (!value) throw new ConfigError(`${name} is not set (it is required outside \`npm run dev\`)`);
   return value;
 }
