@@ -12,6 +12,7 @@ import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDemoOrg } from './demo';
 import { claimDataDir, type PidFile } from './pid-file';
+import { isAlive, parentOf } from './processes';
 import { assertPortsFree, portSetting, type DevPort } from './ports';
 import { DevStartError } from './start-error';
 import { startDevStripe } from './stripe';
@@ -172,12 +173,21 @@ exitHook((done) => {
   });
 });
 
-// `npm run dev` stopped with SIGTERM or SIGHUP ends npm and its shell without passing the signal on;
-// we notice by being re-parented, and stop as if we had received it.
+// `npm run dev` stopped with SIGTERM or SIGHUP ends npm (and, on SIGTERM, its shell) without passing the
+// signal on. We notice by being re-parented or by npm, our grandparent, going away, and stop as if we
+// had received SIGHUP.
 const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) {
-    log(`the process that started us (pid ${parent}) is gone`);
+const grandparent = parentOf(parent);
+const watch = setInterval(() => {
+  const gone =
+    process.ppid !== parent
+      ? parent
+      : grandparent && grandparent > 1 && !isAlive(grandparent)
+        ? grandparent
+        : 0;
+  if (gone) {
+    clearInterval(watch);
+    log(`the process that started us (pid ${gone}) is gone`);
     process.kill(process.pid, 'SIGHUP');
   }
 }, 500).unref();

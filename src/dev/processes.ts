@@ -54,6 +54,10 @@ export function childrenOf(pid: number): ProcessRecord[] {
     .map(({ pid: child, started, command }) => ({ pid: child, started, command }));
 }
 
+export function parentOf(pid: number): number | undefined {
+  return processTable().find((r) => r.pid === pid)?.ppid;
+}
+
 export function describe(pid: number): ProcessRecord | undefined {
   const row = processTable().find((r) => r.pid === pid);
   return row && { pid: row.pid, started: row.started, command: row.command };
