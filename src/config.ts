@@ -61,6 +61,9 @@ function logLevel(raw: string | undefined, fallback: LogLevel): LogLevel {
   return level as LogLevel;
 }
 
+/** A missing or malformed setting: the entry points print its message as one line and exit 2. */
+export class ConfigError extends Error {}
+
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
 // A pipeline that starts and completes 100 generations a second sends 200 requests a second on one key;
 // that is ordinary use, not abuse. An org may spread more over several keys, up to its own bucket.
@@ -74,7 +77,8 @@ export const DEFAULT_AUTH_FAILURE_BURST = 20;
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return n;
 }
 
@@ -119,6 +123,6 @@ export function loadConfig(
 }
 
 export function requireSetting(name: string, value: string | undefined): string {
-  if (!value) throw new Error(`${name} is not set (it is required outside \`npm run dev\`)`);
+  if (!value) throw new ConfigError(`${name} is not set (it is required outside \`npm run dev\`)`);
   return value;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { createApiKey, disableApiKey, setOrganizationDisabled } from '../auth/api-keys';
+import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
 import type { Db } from '../db/pool';
 import type { BillingMode } from '../db/schema';
@@ -9,97 +10,284 @@ import { createOrganization, createProject } from '../orgs/orgs';
 
 /**
  * The admin CLI (`layers-billing`): one JSON document on stdout per command; on failure a message on
- * stderr and a non-zero exit (1 for a refused operation, 2 for a malformed command line).
+ * stderr and a non-zero exit (1 for a refused operation, 2 for a malformed command line or missing
+ * configuration). Every level answers `--help`: the whole CLI, a group (`org`), a command.
  */
 
-type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | undefined>;
 
+interface OptionSpec {
+  name: string;
+  /** Placeholder in usage lines. */
+  value: string;
+  description: string;
+  required?: boolean;
+  /** Valid values, listed in help and in the error for any other. */
+  choices?: readonly string[];
+  /** Checks the raw text; returns a message when it is not valid. */
+  check?: (raw: string) => string | undefined;
+}
+
 interface Command {
-  usage: string;
-  options: Options;
-  required: string[];
+  summary: string;
+  options: OptionSpec[];
   run(db: Db, values: Values): Promise<unknown>;
 }
 
-const str = { type: 'string' } as const;
+/** The tiers the migrations create (a test keeps this equal to the `tiers` table). */
+export const TIERS = ['free', 'plus', 'pro', 'max', 'generative', 'team'] as const;
+const MODES = ['agency', 'byo'] as const;
 
-const COMMANDS: Record<string, Command> = {
-  'org create': {
-    usage: 'org create --name <name> --tier <tier> [--mode agency|byo]',
-    options: { name: str, tier: str, mode: str },
-    required: ['name', 'tier'],
-    async run(db, v) {
-      const org = await createOrganization(db, {
-        name: v.name!,
-        tier: v.tier!,
-        mode: v.mode as BillingMode | undefined,
-      });
-      const key = await createApiKey(db, org.orgId);
-      return { orgId: org.orgId, projectId: org.projectId, apiKey: key.apiKey };
+const positiveCredits = (raw: string) =>
+  /^[0-9]+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_CREDITS_PER_OPERATION
+    ? undefined
+    : `must be a positive whole number of credits (1 to ${MAX_CREDITS_PER_OPERATION}), got "${raw}"`;
+
+const ORG: OptionSpec = {
+  name: 'org',
+  value: '<orgId>',
+  description: 'the organization (org_…)',
+  required: true,
+};
+
+const GROUPS: Record<string, { summary: string; commands: Record<string, Command> }> = {
+  org: {
+    summary: 'organizations',
+    commands: {
+      create: {
+        summary: 'open an organization with its default project and a first API key',
+        options: [
+          { name: 'name', value: '<name>', description: 'display name', required: true },
+          {
+            name: 'tier',
+            value: '<tier>',
+            description: 'subscription tier, sets the included credits per period',
+            required: true,
+            choices: TIERS,
+          },
+          {
+            name: 'mode',
+            value: '<mode>',
+            description: 'billing mode: agency (we pay ad spend) or byo (own ad accounts); default byo',
+            choices: MODES,
+          },
+        ],
+        async run(db, v) {
+          const org = await createOrganization(db, {
+            name: v.name!,
+            tier: v.tier!,
+            mode: v.mode as BillingMode | undefined,
+          });
+          const key = await createApiKey(db, org.orgId);
+          return { orgId: org.orgId, projectId: org.projectId, apiKey: key.apiKey };
+        },
+      },
+      disable: {
+        summary: 'kill switch: every key of the org answers 503 KILL_SWITCH',
+        options: [ORG],
+        run: (db, v) => setOrganizationDisabled(db, v.org!, true),
+      },
+      enable: {
+        summary: 'lift the kill switch',
+        options: [ORG],
+        run: (db, v) => setOrganizationDisabled(db, v.org!, false),
+      },
     },
   },
-  'org disable': {
-    usage: 'org disable --org <orgId>',
-    options: { org: str },
-    required: ['org'],
-    run: (db, v) => setOrganizationDisabled(db, v.org!, true),
-  },
-  'org enable': {
-    usage: 'org enable --org <orgId>',
-    options: { org: str },
-    required: ['org'],
-    run: (db, v) => setOrganizationDisabled(db, v.org!, false),
-  },
-  'project create': {
-    usage: 'project create --org <orgId> --name <name>',
-    options: { org: str, name: str },
-    required: ['org', 'name'],
-    async run(db, v) {
-      const { projectId } = await createProject(db, v.org!, v.name!);
-      return { orgId: v.org, projectId, name: v.name };
+  project: {
+    summary: 'projects',
+    commands: {
+      create: {
+        summary: 'add a project to an organization',
+        options: [ORG, { name: 'name', value: '<name>', description: 'display name', required: true }],
+        async run(db, v) {
+          const { projectId } = await createProject(db, v.org!, v.name!);
+          return { orgId: v.org, projectId, name: v.name };
+        },
+      },
     },
   },
-  'key create': {
-    usage: 'key create --org <orgId>',
-    options: { org: str },
-    required: ['org'],
-    run: (db, v) => createApiKey(db, v.org!),
+  key: {
+    summary: 'API keys',
+    commands: {
+      create: {
+        summary: 'issue an API key (shown once, stored as a hash)',
+        options: [ORG],
+        run: (db, v) => createApiKey(db, v.org!),
+      },
+      disable: {
+        summary: 'disable one API key',
+        options: [
+          { name: 'key', value: '<prefix>', description: 'the key prefix (lb_live_…)', required: true },
+        ],
+        run: (db, v) => disableApiKey(db, v.key!),
+      },
+    },
   },
-  'key disable': {
-    usage: 'key disable --key <prefix>',
-    options: { key: str },
-    required: ['key'],
-    run: (db, v) => disableApiKey(db, v.key!),
-  },
-  'credits grant': {
-    // Without --key every run is a new grant; pass --key to make a retried command safe.
-    usage: 'credits grant --org <orgId> --prepaid <credits> [--key <idempotency key>] [--reason <text>]',
-    options: { org: str, prepaid: str, key: str, reason: str },
-    required: ['org', 'prepaid'],
-    async run(db, v) {
-      if (!/^[0-9]+$/.test(v.prepaid!)) throw new UsageError('--prepaid must be a whole number of credits');
-      const granted = await grantCredits(db, {
-        orgId: v.org!,
-        bucket: 'prepaid',
-        credits: Number(v.prepaid),
-        idempotencyKey: `cli:grant:${v.key ?? randomUUID()}`,
-        reason: v.reason ?? 'granted with the admin CLI',
-      });
-      return granted.credits;
+  credits: {
+    summary: 'credits',
+    commands: {
+      grant: {
+        summary: 'grant prepaid credits',
+        options: [
+          ORG,
+          {
+            name: 'prepaid',
+            value: '<credits>',
+            description: 'how many prepaid credits, a positive whole number',
+            required: true,
+            check: positiveCredits,
+          },
+          {
+            name: 'key',
+            value: '<idempotency key>',
+            // Without --key every run is a new grant.
+            description: 'makes a retried command the same grant (e.g. an invoice number)',
+          },
+          { name: 'reason', value: '<text>', description: 'recorded on the ledger row' },
+        ],
+        async run(db, v) {
+          const granted = await grantCredits(db, {
+            orgId: v.org!,
+            bucket: 'prepaid',
+            credits: Number(v.prepaid),
+            idempotencyKey: `cli:grant:${v.key ?? randomUUID()}`,
+            reason: v.reason ?? 'granted with the admin CLI',
+          });
+          return granted.credits;
+        },
+      },
     },
   },
 };
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
 
-export const USAGE = `usage: layers-billing <command> [options]   (DATABASE_URL must be set)
+/** A complete answer without running anything (help asked for). */
+class HelpRequested extends Error {}
 
-${Object.values(COMMANDS)
-  .map((c) => `  ${c.usage}`)
+const BIN = 'layers-billing';
+const optionUsage = (o: OptionSpec) => {
+  const text = `--${o.name} ${o.choices ? o.choices.join('|') : o.value}`;
+  return o.required ? text : `[${text}]`;
+};
+const usageLine = (group: string, name: string, c: Command) =>
+  `${BIN} ${group} ${name} ${c.options.map(optionUsage).join(' ')}`;
+
+const ROOT_HELP = `usage: ${BIN} <group> <command> [options]
+
+Administers the billing engine's database directly (DATABASE_URL must be set) and prints one JSON
+document on stdout. Exit codes: 0 done, 1 refused (e.g. NOT_FOUND), 2 bad command line or configuration.
+
+commands:
+${Object.entries(GROUPS)
+  .flatMap(([g, { commands }]) =>
+    Object.entries(commands).map(([n, c]) => `  ${`${g} ${n}`.padEnd(18)}${c.summary}`),
+  )
   .join('\n')}
 
-Prints one JSON document on stdout.`;
+${BIN} <group> --help and ${BIN} <group> <command> --help say more.`;
+
+function groupHelp(group: string): string {
+  const { summary, commands } = GROUPS[group]!;
+  return `usage: ${BIN} ${group} <command> [options]   (${summary})
+
+commands:
+${Object.entries(commands)
+  .map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`)
+  .join('\n')}
+
+${BIN} ${group} <command> --help lists its options.`;
+}
+
+function commandHelp(group: string, name: string, c: Command): string {
+  const width = Math.max(...c.options.map((o) => `--${o.name} ${o.value}`.length)) + 2;
+  return `usage: ${usageLine(group, name, c)}
+
+${c.summary}.
+
+options:
+${c.options
+  .map((o) => {
+    const notes = [
+      o.required ? 'required' : undefined,
+      o.choices ? `one of: ${o.choices.join(', ')}` : undefined,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return `  ${`--${o.name} ${o.value}`.padEnd(width)}${o.description}${notes ? ` (${notes})` : ''}`;
+  })
+  .join('\n')}
+  ${'--help'.padEnd(width)}this text`;
+}
+
+const wantsHelp = (args: string[]) => {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+};
+
+/**
+ * parseArgs refuses `--prepaid -5` as ambiguous (the value looks like an option); every option of ours
+ * takes a value, so what follows a known option is its value, and the check says what is wrong with it.
+ */
+function attachValues(args: string[], c: Command): string[] {
+  const names = new Set(c.options.map((o) => o.name));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg.startsWith('--') && names.has(arg.slice(2)) && next?.startsWith('-') && next !== '--') {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+function parse(argv: string[]): { command: Command; values: Values } {
+  const [group, name, ...rest] = argv;
+  if (group === undefined) throw new UsageError('no command given', ROOT_HELP);
+  if (group === 'help' || group === '--help' || group === '-h') throw new HelpRequested(ROOT_HELP);
+  const g = GROUPS[group];
+  if (!g) throw new UsageError(`unknown command "${group}"`, ROOT_HELP);
+  if (name === undefined) throw new UsageError(`${group} needs a command`, groupHelp(group));
+  if (name === '--help' || name === '-h') throw new HelpRequested(groupHelp(group));
+  const command = g.commands[name];
+  if (!command) throw new UsageError(`unknown command "${group} ${name}"`, groupHelp(group));
+  const help = commandHelp(group, name, command);
+  if (wantsHelp(rest)) throw new HelpRequested(help);
+
+  let values: Values;
+  try {
+    values = parseArgs({
+      args: attachValues(rest, command),
+      options: Object.fromEntries(command.options.map((o) => [o.name, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values as Values;
+  } catch (err) {
+    throw new UsageError((err as Error).message, help);
+  }
+  const missing = command.options.filter((o) => o.required && !values[o.name]);
+  if (missing.length > 0)
+    throw new UsageError(`missing ${missing.map((o) => `--${o.name}`).join(', ')}`, help);
+  for (const o of command.options) {
+    const raw = values[o.name];
+    if (raw === undefined) continue;
+    if (o.choices && !o.choices.includes(raw))
+      throw new UsageError(`--${o.name} must be one of ${o.choices.join(', ')}; got "${raw}"`, help);
+    const problem = o.check?.(raw);
+    if (problem) throw new UsageError(`--${o.name} ${problem}`, help);
+  }
+  return { command, values };
+}
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -109,53 +297,34 @@ export interface CliIo {
   openDb: (url: string) => Db;
 }
 
-function parse(argv: string[]): { command: Command; values: Values } {
-  const name = argv.slice(0, 2).join(' ');
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(argv.length === 0 ? 'no command given' : `unknown command "${name}"`);
-  let values: Values;
-  try {
-    values = parseArgs({
-      args: argv.slice(2),
-      options: command.options,
-      strict: true,
-      allowPositionals: false,
-    }).values as Values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n  ${command.usage}`);
-  }
-  const missing = command.required.filter((o) => !values[o]);
-  if (missing.length > 0) {
-    throw new UsageError(`missing ${missing.map((o) => `--${o}`).join(', ')}\n  ${command.usage}`);
-  }
-  return { command, values };
-}
-
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
   let db: Db | undefined;
   try {
     const { command, values } = parse(argv);
     const url = io.env.DATABASE_URL;
-    if (!url) throw new Error('DATABASE_URL is not set');
+    if (!url) {
+      io.stderr(`${BIN}: DATABASE_URL is not set: point it at the billing database (postgres://…)\n`);
+      return 2;
+    }
     db = io.openDb(url);
     const result = await command.run(db, values);
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      io.stdout(`${err.message}\n`);
+      return 0;
+    }
     if (err instanceof UsageError) {
-      io.stderr(`layers-billing: ${err.message}\n\n${USAGE}\n`);
+      io.stderr(`${BIN}: ${err.message}\n\n${err.help}\n`);
       return 2;
     }
     if (err instanceof DomainError) {
-      io.stderr(`layers-billing: ${err.code}: ${err.message}\n`);
+      io.stderr(`${BIN}: ${err.code}: ${err.message}\n`);
       return 1;
     }
-    io.stderr(`layers-billing: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`${BIN}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
     await db?.destroy();

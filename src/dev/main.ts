@@ -1,15 +1,20 @@
 import { mkdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import exitHook from 'async-exit-hook';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DEV_LOG_LEVEL, loadConfig } from '../config';
+import { DEV_LOG_LEVEL, loadConfig, type Config } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
 import { temporalExecutable } from '../temporal/executables';
 import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDemoOrg } from './demo';
+import { claimDataDir, type PidFile } from './pid-file';
+import { isAlive, parentOf } from './processes';
+import { assertPortsFree, portSetting, type DevPort } from './ports';
+import { DevStartError } from './start-error';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
@@ -20,22 +25,58 @@ const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
 /**
  * `npm run dev`: the whole engine on one machine. Unset DATABASE_URL starts an embedded PostgreSQL,
  * unset TEMPORAL_ADDRESS starts a Temporal dev server with its UI; set ones are used as they are.
- * Ctrl-C stops everything this process started, in reverse order.
+ * Ctrl-C, SIGTERM or SIGHUP (and the end of the process that started us) stop everything this process
+ * started, in reverse order. `<data dir>/dev.pid` names this process and its services, so a run that
+ * died without stopping them is cleaned up by the next one.
  */
 const DATA_ROOT = process.env.DEV_DATA_DIR
   ? `${process.env.DEV_DATA_DIR.replace(/\/$/, '')}/`
   : fileURLToPath(new URL('../../.data/', import.meta.url));
-const config = loadConfig(process.env, { logLevel: DEV_LOG_LEVEL });
 const log = (line: string) => console.log(`[dev] ${line}`);
 const cleanups: Array<() => Promise<unknown>> = [];
+let pidFile: PidFile | undefined;
+
+/** The ports this run will listen on, each with the variable that moves it. */
+function devPorts(config: Config): DevPort[] {
+  const env = process.env;
+  const ports: DevPort[] = [];
+  if (!config.databaseUrl)
+    ports.push({
+      port: portSetting(env, 'DEV_POSTGRES_PORT', 54329),
+      variable: 'DEV_POSTGRES_PORT',
+      service: 'embedded PostgreSQL',
+    });
+  if (!config.temporalAddress) {
+    const temporal = portSetting(env, 'DEV_TEMPORAL_PORT', 7233);
+    ports.push({ port: temporal, variable: 'DEV_TEMPORAL_PORT', service: 'the Temporal dev server' });
+    ports.push({
+      port: portSetting(env, 'DEV_TEMPORAL_UI_PORT', temporal + 1000),
+      variable: 'DEV_TEMPORAL_UI_PORT',
+      service: 'the Temporal UI',
+    });
+  }
+  ports.push({ port: config.port, variable: 'PORT', service: 'the API' });
+  return ports;
+}
 
 async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, { logLevel: DEV_LOG_LEVEL });
+  } catch (err) {
+    throw new DevStartError((err as Error).message);
+  }
   mkdirSync(DATA_ROOT, { recursive: true });
+  pidFile = await claimDataDir(DATA_ROOT, log);
+  const ports = devPorts(config);
+  await assertPortsFree(ports);
+  const portOf = (variable: string) => ports.find((p) => p.variable === variable)!.port;
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(DATA_ROOT, Number(process.env.DEV_POSTGRES_PORT ?? 54329), log);
+    const pg = await startEmbeddedPostgres(DATA_ROOT, portOf('DEV_POSTGRES_PORT'), log);
     cleanups.push(() => pg.stop());
+    pidFile.recordChildren();
     databaseUrl = pg.url;
     log(`embedded PostgreSQL  ${databaseUrl}`);
   }
@@ -46,8 +87,8 @@ async function main(): Promise<void> {
 
   let temporalAddress = config.temporalAddress;
   if (!temporalAddress) {
-    const port = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
-    const uiPort = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
+    const port = portOf('DEV_TEMPORAL_PORT');
+    const uiPort = portOf('DEV_TEMPORAL_UI_PORT');
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: temporalExecutable('temporal'),
@@ -59,6 +100,7 @@ async function main(): Promise<void> {
       },
     });
     cleanups.push(() => env.teardown());
+    pidFile.recordChildren();
     temporalAddress = `127.0.0.1:${port}`;
     log(`Temporal dev server  ${temporalAddress}   UI http://127.0.0.1:${uiPort}`);
   }
@@ -67,6 +109,7 @@ async function main(): Promise<void> {
   const stripe = process.env.STRIPE_SECRET_KEY ? undefined : await startDevStripe();
   if (stripe) {
     cleanups.push(() => stripe.stop());
+    pidFile.recordChildren();
     log(`local Stripe         ${stripe.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
   }
 
@@ -98,6 +141,7 @@ async function main(): Promise<void> {
   log(
     `try                  curl -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${config.port}/v1/credits`,
   );
+  log(`data                 ${DATA_ROOT} (kept between runs; stop, then delete it to start fresh)`);
   log('ready — Ctrl-C stops everything');
 }
 
@@ -105,19 +149,52 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log('stopping…');
+  if (cleanups.length > 0) log('stopping…');
   for (const cleanup of cleanups.reverse()) {
     await cleanup().catch((err: unknown) => console.error('[dev] cleanup failed:', err));
   }
-  log('stopped');
+  pidFile?.remove();
+  if (cleanups.length > 0) log('stopped');
 }
 
-// embedded-postgres stops its server through async-exit-hook on the same signals; registering here too
-// makes the process wait for this orderly stop (worker drained, servers stopped) before it exits.
+// The signal that stops us decides the exit code (128 + its number), as if we had not caught it.
+let caughtSignal: NodeJS.Signals | undefined;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => (caughtSignal ??= sig));
+
+// embedded-postgres stops its server through async-exit-hook on SIGINT, SIGTERM and SIGHUP; registering
+// here too makes the process wait for this orderly stop (worker drained, servers stopped). Its own hook
+// never finishes when PostgreSQL already exited (Ctrl-C in a terminal signals the whole process group),
+// so the process exits as soon as ours is done.
 exitHook.forceExitTimeout(30_000);
-exitHook((done) => void stop().finally(done));
+exitHook((done) => {
+  void stop().finally(() => {
+    done();
+    process.exit(caughtSignal ? 128 + constants.signals[caughtSignal] : 0);
+  });
+});
+
+// `npm run dev` stopped with SIGTERM or SIGHUP ends npm (and, on SIGTERM, its shell) without passing the
+// signal on. We notice by being re-parented or by npm, our grandparent, going away, and stop as if we
+// had received SIGHUP.
+const parent = process.ppid;
+const grandparent = parentOf(parent);
+const watch = setInterval(() => {
+  const gone =
+    process.ppid !== parent
+      ? parent
+      : grandparent && grandparent > 1 && !isAlive(grandparent)
+        ? grandparent
+        : 0;
+  if (gone) {
+    clearInterval(watch);
+    log(`the process that started us (pid ${gone}) is gone`);
+    process.kill(process.pid, 'SIGHUP');
+  }
+}, 500).unref();
+
 main().catch(async (err: unknown) => {
-  console.error('[dev] failed to start:', err);
+  if (err instanceof DevStartError) console.error(`[dev] cannot start: ${err.message}`);
+  else console.error('[dev] failed to start:', err);
   await stop();
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TIERS } from '../../src/cli/commands';
 import { findDrift } from '../../src/credits/reconcile';
 import { startApiHarness, type ApiHarness } from '../support/api';
 import { fingerprint } from '../support/fixtures';
@@ -107,29 +108,121 @@ describe('layers-billing CLI', () => {
   });
 
   it.each([
-    ['an unknown command', ['org', 'explode'], 2, /unknown command "org explode"/],
-    ['no command', [], 2, /no command given/],
-    ['a missing option', ['org', 'create', '--name', 'X'], 2, /missing --tier/],
-    ['an unknown option', ['key', 'create', '--org', 'org_x', '--admin'], 2, /--admin/],
-    ['a fractional grant', ['credits', 'grant', '--org', 'org_x', '--prepaid', '1.5'], 2, /whole number/],
-    ['an unknown tier', ['org', 'create', '--name', 'X', '--tier', 'platinum'], 1, /VALIDATION_FAILED: tier/],
-    ['an org that does not exist', ['key', 'create', '--org', 'org_nope'], 1, /NOT_FOUND/],
-    ['a key that does not exist', ['key', 'disable', '--key', 'lb_live_0000000000000000'], 1, /NOT_FOUND/],
+    [
+      'an unknown command',
+      ['org', 'explode'],
+      /unknown command "org explode"[\s\S]*create[\s\S]*disable[\s\S]*enable/,
+    ],
+    [
+      'an unknown group',
+      ['invoice', 'create'],
+      /unknown command "invoice"[\s\S]*org create[\s\S]*credits grant/,
+    ],
+    ['no command', [], /no command given[\s\S]*org create/],
+    // A group alone lists its commands.
+    ['a group without a command', ['org'], /org needs a command[\s\S]*create[\s\S]*disable[\s\S]*enable/],
+    ['a missing option', ['org', 'create', '--name', 'X'], /missing --tier/],
+    ['an unknown option', ['key', 'create', '--org', 'org_x', '--admin'], /--admin/],
+    [
+      'a fractional grant',
+      ['credits', 'grant', '--org', 'org_x', '--prepaid', '1.5'],
+      /--prepaid must be a positive whole number/,
+    ],
+    [
+      'a negative grant',
+      ['credits', 'grant', '--org', 'org_x', '--prepaid', '-5'],
+      /--prepaid must be a positive whole number of credits \(1 to 1000000000\), got "-5"/,
+    ],
+    [
+      'an empty grant',
+      ['credits', 'grant', '--org', 'org_x', '--prepaid', '0'],
+      /--prepaid must be a positive whole number/,
+    ],
+    [
+      'an absurd grant',
+      ['credits', 'grant', '--org', 'org_x', '--prepaid', '1000000001'],
+      /--prepaid must be a positive whole number/,
+    ],
+    [
+      'an unknown tier',
+      ['org', 'create', '--name', 'X', '--tier', 'enterprise'],
+      /--tier must be one of free, plus, pro, max, generative, team; got "enterprise"/,
+    ],
+    [
+      'an unknown mode',
+      ['org', 'create', '--name', 'X', '--tier', 'pro', '--mode', 'solo'],
+      /--mode must be one of agency, byo; got "solo"/,
+    ],
   ] as const)(
-    'exits non-zero with a message on stderr for %s, writing nothing',
-    async (_name, args, code, message) => {
+    'exits 2 with what is valid on stderr for %s, writing nothing',
+    async (_name, args, message) => {
       const before = await fingerprint(h.t.db);
       const res = await run([...args]);
-      expect(res.code).toBe(code);
+      expect(res.code).toBe(2);
       expect(res.stdout).toBe('');
       expect(res.stderr).toMatch(message);
+      expect(res.stderr).not.toMatch(/ambiguous|^\s+at /m);
       expect(await fingerprint(h.t.db)).toEqual(before);
     },
   );
 
-  it('refuses to run without DATABASE_URL', async () => {
+  it.each([
+    ['an org that does not exist', ['key', 'create', '--org', 'org_nope'], /NOT_FOUND/],
+    ['a key that does not exist', ['key', 'disable', '--key', 'lb_live_0000000000000000'], /NOT_FOUND/],
+  ] as const)('exits 1 for %s, writing nothing', async (_name, args, message) => {
+    const before = await fingerprint(h.t.db);
+    const res = await run([...args]);
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(res.stderr).toMatch(message);
+    expect(await fingerprint(h.t.db)).toEqual(before);
+  });
+
+  it('answers --help at every level, without a database', async () => {
+    const noDb = { env: { DATABASE_URL: '' } };
+    const root = await run(['--help'], noDb);
+    expect(root).toMatchObject({ code: 0, stderr: '' });
+    for (const line of [
+      'org create',
+      'org disable',
+      'org enable',
+      'project create',
+      'key create',
+      'key disable',
+      'credits grant',
+    ])
+      expect(root.stdout).toContain(line);
+    expect(root.stdout).toMatch(/DATABASE_URL/);
+
+    const group = await run(['credits', '--help'], noDb);
+    expect(group).toMatchObject({ code: 0, stderr: '' });
+    expect(group.stdout).toMatch(/usage: layers-billing credits <command>[\s\S]*grant/);
+
+    const create = await run(['org', 'create', '--help'], { ...noDb, bin: true });
+    expect(create).toMatchObject({ code: 0, stderr: '' });
+    expect(create.stdout).toMatch(
+      /usage: layers-billing org create --name <name> --tier free\|plus\|pro\|max\|generative\|team \[--mode agency\|byo\]/,
+    );
+    expect(create.stdout).toMatch(/--tier <tier>.*one of: free, plus, pro, max, generative, team/);
+
+    // Help wins over everything else on the line, even options that would be refused.
+    const grant = await run(['credits', 'grant', '--prepaid', '-5', '--help'], noDb);
+    expect(grant).toMatchObject({ code: 0, stderr: '' });
+    expect(grant.stdout).toMatch(
+      /--prepaid <credits>\s+how many prepaid credits, a positive whole number \(required\)/,
+    );
+  });
+
+  it('offers exactly the tiers the database has', async () => {
+    const rows = await h.t.db.selectFrom('tiers').select('id').execute();
+    expect([...TIERS].sort()).toEqual(rows.map((r) => r.id).sort());
+  });
+
+  it('refuses to run without DATABASE_URL, in one line', async () => {
     const res = await run(['key', 'create', '--org', 'org_x'], { env: { DATABASE_URL: '' } });
-    expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/DATABASE_URL is not set/);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe(
+      'layers-billing: DATABASE_URL is not set: point it at the billing database (postgres://…)\n',
+    );
   });
 });
