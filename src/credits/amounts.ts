@@ -52,10 +52,10 @@ export function charLength(value: string): number {
   return n;
 }
 
-/** A string of 1..maxLength characters that is not only blanks, as the API's TEXT_PATTERN demands. */
 /** The longest id (and short text such as a model name) any API input or ledger call accepts. */
 export const ID_MAX_LENGTH = 200;
 
+/** A string of 1..maxLength characters that is not only blanks, as the API's TEXT_PATTERN demands. */
 export function requireNonEmpty(field: string, value: unknown, maxLength = ID_MAX_LENGTH): string {
   if (typeof value !== 'string' || BLANK.test(value)) throw invalid(field, 'must be a non-empty string');
   if (charLength(value) > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);

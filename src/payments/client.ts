@@ -28,7 +28,22 @@ export async function purchaseCreditPack(
   deps: PurchaseClientDeps,
   input: OpenPurchaseInput,
 ): Promise<CreditPackPurchaseResult> {
+  return (await buyCreditPack(deps, input)).result;
+}
+
+/** purchaseCreditPack, also telling whether this was a repeat of a request already made (same key). */
+export async function buyCreditPack(
+  deps: PurchaseClientDeps,
+  input: OpenPurchaseInput,
+): Promise<{ result: CreditPackPurchaseResult; replayed: boolean }> {
   const purchase = await openCreditPackPurchase(deps.db, input);
+  return { result: await outcomeOfPurchase(deps, purchase), replayed: purchase.replayed };
+}
+
+async function outcomeOfPurchase(
+  deps: PurchaseClientDeps,
+  purchase: { id: string; org_id: string },
+): Promise<CreditPackPurchaseResult> {
   const workflowId = creditPackWorkflowId(purchase.org_id, purchase.id);
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof creditPackPurchaseWorkflow>(
     'creditPackPurchaseWorkflow',

@@ -29,7 +29,14 @@ export interface OpenPurchaseInput {
  * tier at that moment. A repeat with the same key returns the same row (and so the same purchase id and
  * workflow); the same key for another pack is refused and writes nothing.
  */
-export async function openCreditPackPurchase(db: Db, input: OpenPurchaseInput): Promise<CreditPackPurchase> {
+/**
+ * The purchase an idempotency key names, opened if it is new. `replayed`: it existed before this call
+ * (a retry of the same request), so the answer the caller gets is the first one again.
+ */
+export async function openCreditPackPurchase(
+  db: Db,
+  input: OpenPurchaseInput,
+): Promise<CreditPackPurchase & { replayed: boolean }> {
   const orgId = requireNonEmpty('orgId', input.orgId);
   const pack = findPack(input.packId);
   const k = input.idempotencyKey;
@@ -52,7 +59,7 @@ export async function openCreditPackPurchase(db: Db, input: OpenPurchaseInput): 
     throw invalid('packId', `costs ${price.amountCents} cents after discount, below the minimum card charge`);
   }
 
-  await db
+  const inserted = await db
     .insertInto('credit_pack_purchases')
     .values({
       id: newPurchaseId(),
@@ -65,7 +72,8 @@ export async function openCreditPackPurchase(db: Db, input: OpenPurchaseInput): 
       amount_cents: price.amountCents,
     })
     .onConflict((oc) => oc.columns(['org_id', 'idempotency_key']).doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
   const row = await db
     .selectFrom('credit_pack_purchases')
     .selectAll()
@@ -83,7 +91,7 @@ export async function openCreditPackPurchase(db: Db, input: OpenPurchaseInput): 
       },
     );
   }
-  return row;
+  return { ...row, replayed: !inserted };
 }
 
 export async function loadPurchase(db: Db, orgId: string, purchaseId: string): Promise<CreditPackPurchase> {

@@ -92,8 +92,10 @@ describe('POST /v1/credit-packs', () => {
       amountCents: 3280,
       credits: { prepaidBalance: 500 },
     });
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
     const again = await buy();
     expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.purchaseId).toBe(first.body.purchaseId);
     expect(again.body.credits.prepaidBalance).toBe(500);
     expect(await intentsOf(h, org.customerId!, first.body.purchaseId)).toHaveLength(1);

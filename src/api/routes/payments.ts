@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { CREDIT_PACKS } from '../../credits/packs';
 import type { Db } from '../../db/pool';
-import { purchaseCreditPack } from '../../payments/client';
+import { buyCreditPack } from '../../payments/client';
 import { getCreditPackPurchase } from '../../payments/purchases';
 import { handleStripeWebhook } from '../../payments/webhooks';
 import { identityOf } from '../auth';
@@ -48,11 +48,12 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
       handler: async (request, reply) => {
         const { packId } = request.body as { packId: string };
         const idempotencyKey = (request.headers as Record<string, string>)['idempotency-key']!;
-        const result = await purchaseCreditPack(purchaseDeps, {
+        const { result, replayed } = await buyCreditPack(purchaseDeps, {
           orgId: identityOf(request).orgId,
           packId,
           idempotencyKey,
         });
+        if (replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(201).send(result);
       },
     },
