@@ -11,7 +11,7 @@ import type { CreditActivities } from '../activities/credits';
 import type { ReleaseInput } from '../src/credits/ledger';
 import { requireCredits, requireNonEmpty } from '../src/credits/amounts';
 import { requirePlausibleCost } from '../src/credits/ceiling';
-import { DomainError, fromErrorData, toErrorData } from '../src/errors';
+import { DomainError, fromErrorData, notFound, toErrorData } from '../src/errors';
 import { deadlinePassed } from '../src/generations/deadline';
 import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../src/temporal/failures';
 import {
@@ -122,8 +122,13 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   }
 
   function checkEnding(ending: Ending): void {
-    const closed = state.phase === 'rejected' || state.phase === 'invalid';
-    if (closed || (state.ending && !sameEnding(state.ending, ending))) throw alreadyEnded();
+    // A generation that never reserved was never handed to a caller: nothing of it can be ended.
+    if (state.phase === 'rejected' || state.phase === 'invalid') throw notFoundFailure();
+    if (state.ending && !sameEnding(state.ending, ending)) throw alreadyEnded();
+  }
+
+  function notFoundFailure() {
+    return toApplicationFailure(notFound('generation', generationId));
   }
 
   function alreadyEnded() {

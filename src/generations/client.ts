@@ -76,6 +76,8 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
       throw err;
     });
     if (!state) throw err;
+    // A generation that never reserved was never handed to the caller: there is nothing to end.
+    if (neverReserved(state)) throw notFound('generation', state.generationId);
     const result = pick(state);
     if (result === undefined) throw alreadyEnded(state);
     return result;
@@ -163,6 +165,8 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
 export type GenerationClient = ReturnType<typeof createGenerationClient>;
 
 const generationIdOf = (handle: Handle): string => handle.workflowId.split(':').at(-1) ?? handle.workflowId;
+
+const neverReserved = (s: GenerationState): boolean => s.phase === 'rejected' || s.phase === 'invalid';
 
 function stateError(s: GenerationState): DomainError {
   if (s.error) return fromErrorData(s.error);

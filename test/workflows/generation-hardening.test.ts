@@ -90,6 +90,10 @@ describe('the caller’s deadline', () => {
     );
     expect(again.code).toBe('ENGINE_UNAVAILABLE');
     expect(again.details).toMatchObject({ reason: 'deadline_passed' });
+    // Nothing was reserved, so there is nothing to complete or fail.
+    const ending = await errorOf(generations.complete(orgId, generationId, { actualCredits: 1 }));
+    expect(ending.code).toBe('NOT_FOUND');
+    expect((await errorOf(generations.fail(orgId, generationId, 'x'))).code).toBe('NOT_FOUND');
     expect(await fingerprint(t.db)).toEqual(before);
   });
 

@@ -36,15 +36,19 @@ export interface GenerationRouteDeps {
 const CREATE_URL = '/v1/generations';
 
 export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiRoute[] {
-  /** Checked in PostgreSQL before anything else, so another org's id is refused without side effects. */
-  async function requireOwned(table: 'projects' | 'generations', orgId: string, id: string): Promise<void> {
+  /**
+   * Checked in PostgreSQL before anything else, so another org's project is refused without starting a
+   * workflow. Completing or failing needs no such read: the workflow id is scoped by the caller's org
+   * (generation:<orgId>:<id>), so another org's generation is simply not found.
+   */
+  async function requireOwnProject(orgId: string, projectId: string): Promise<void> {
     const row = await db
-      .selectFrom(table)
+      .selectFrom('projects')
       .select('id')
-      .where('id', '=', id)
+      .where('id', '=', projectId)
       .where('org_id', '=', orgId)
       .executeTakeFirst();
-    if (!row) throw notFound(table === 'projects' ? 'project' : 'generation', id);
+    if (!row) throw notFound('project', projectId);
   }
 
   async function start(
@@ -94,7 +98,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       handler: async (request, reply) => {
         const { orgId } = identityOf(request);
         const body = request.body as CreateGenerationBody;
-        await requireOwned('projects', orgId, body.projectId);
+        await requireOwnProject(orgId, body.projectId);
         const scope = {
           orgId,
           key: request.headers['idempotency-key'] as string,
@@ -130,7 +134,6 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         const { orgId } = identityOf(request);
         const { id } = request.params as { id: string };
         const body = request.body as CompleteGenerationBody;
-        await requireOwned('generations', orgId, id);
         const r = await generations.complete(orgId, id, {
           actualCredits: body.actualCredits,
           model: body.model ?? null,
@@ -155,7 +158,6 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         const { orgId } = identityOf(request);
         const { id } = request.params as { id: string };
         const { reason } = request.body as FailGenerationBody;
-        await requireOwned('generations', orgId, id);
         const r = await generations.fail(orgId, id, reason);
         return { generationId: id, status: 'failed', releasedCredits: r.releasedCredits, credits: r.credits };
       },
