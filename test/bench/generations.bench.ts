@@ -4,7 +4,8 @@
  * handlers that answer at once, one no-op activity behind each update, one no-op local activity behind
  * each update; test/bench/floor-workflows.ts) and the engine itself over HTTP (POST /v1/generations,
  * then POST …/complete). Closed-loop clients each run start → complete as fast as answers come, at 32
- * and then 128 clients. Prints lifecycles/s, p50/p99 of start and complete, history events per
+ * and then 128 clients, in a process of their own (lifecycle-generator.ts); this process runs the
+ * workers and the API. Prints lifecycles/s, p50/p99 of start and complete, history events per
  * lifecycle, the ratios of the engine to each floor, reconciliation drift, and last one line of JSON.
  * Never asserted anywhere.
  *
@@ -12,10 +13,11 @@
  * tools.sh); it creates and drops its own database. BENCH_DURATION_S (default 10) and BENCH_CLIENTS
  * (default 32,128) change the runs.
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server';
@@ -30,11 +32,13 @@ import { createOrganization } from '../../src/orgs/orgs';
 import { temporalExecutable } from '../../src/temporal/executables';
 import { createBillingWorker } from '../../src/temporal/worker';
 import { databaseUrl, withAdmin } from '../support/postgres';
-import { completeUpdate, startUpdate, type FloorActivities } from './floor-workflows';
+import type { FloorActivities } from './floor-workflows';
+import type { LoadOptions, LoadResult, LoadTarget } from './lifecycle-generator';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '32,128').split(',').map(Number);
 const FLOOR_WORKFLOWS = fileURLToPath(new URL('./floor-workflows.ts', import.meta.url));
+const GENERATOR = fileURLToPath(new URL('./lifecycle-generator.ts', import.meta.url));
 
 Runtime.install({
   logger: new DefaultLogger('ERROR'),
@@ -54,84 +58,35 @@ interface RowFigures {
   historyEvents: number;
 }
 
-/** One lifecycle: start, then complete; returns each step's latency and the workflow id it ran. */
-type Lifecycle = () => Promise<{ startMs: number; completeMs: number; workflowId: string }>;
-
 function percentiles(samples: number[]): Latencies {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50: Math.round(at(0.5)), p99: Math.round(at(0.99)) };
 }
 
-async function closedLoop(client: Client, clients: number, lifecycle: Lifecycle): Promise<RowFigures> {
-  const starts: number[] = [];
-  const completes: number[] = [];
-  let errors = 0;
-  let lastWorkflowId: string | undefined;
-  const until = Date.now() + DURATION_S * 1000;
-  const began = Date.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (Date.now() < until) {
-        try {
-          const r = await lifecycle();
-          starts.push(r.startMs);
-          completes.push(r.completeMs);
-          lastWorkflowId = r.workflowId;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const elapsed = (Date.now() - began) / 1000;
-  const history = lastWorkflowId ? await client.workflow.getHandle(lastWorkflowId).fetchHistory() : undefined;
-  return {
-    lifecyclesPerSec: Math.round((starts.length / elapsed) * 10) / 10,
-    lifecycles: starts.length,
-    errors,
-    startMs: percentiles(starts),
-    completeMs: percentiles(completes),
+/** Runs one row's clients in a forked lifecycle-generator.ts and reads the figures back. */
+function generateLoad(options: LoadOptions): Promise<LoadResult> {
+  const child = fork(GENERATOR);
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => resolve(result as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`lifecycle generator exited with code ${code}`)));
+    child.send(options);
+  });
+}
+
+async function row(client: Client, target: LoadTarget, clients: number, historyId: (id: string) => string) {
+  const r = await generateLoad({ target, clients, seconds: DURATION_S, warmup: 5 });
+  const history = r.lastId ? await client.workflow.getHandle(historyId(r.lastId)).fetchHistory() : undefined;
+  const figures: RowFigures = {
+    lifecyclesPerSec: Math.round((r.starts.length / r.elapsedSeconds) * 10) / 10,
+    lifecycles: r.starts.length,
+    errors: r.errors,
+    startMs: percentiles(r.starts),
+    completeMs: percentiles(r.completes),
     historyEvents: history?.events?.length ?? 0,
   };
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [performance.now() - t0, r];
-}
-
-function floorLifecycle(client: Client, taskQueue: string, workflowType: string): Lifecycle {
-  return async () => {
-    const workflowId = `floor-${randomUUID()}`;
-    const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
-      workflowId,
-      taskQueue,
-      workflowIdConflictPolicy: 'FAIL',
-    });
-    const [startMs] = await timed(() =>
-      client.workflow.executeUpdateWithStart(startUpdate, { startWorkflowOperation }),
-    );
-    const handle = await startWorkflowOperation.workflowHandle();
-    const [completeMs] = await timed(() => handle.executeUpdate(completeUpdate, { args: [1] }));
-    return { startMs, completeMs, workflowId };
-  };
-}
-
-async function post(
-  url: string,
-  headers: Record<string, string>,
-  body: unknown,
-): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+  return figures;
 }
 
 const round = (n: number): number => Number(n.toPrecision(3));
@@ -172,7 +127,12 @@ async function main(): Promise<void> {
     const app = buildApi({
       db,
       generations,
-      config: { rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 },
+      config: {
+        rateLimitPerSecond: 1e9,
+        rateLimitBurst: 1e9,
+        orgRateLimitPerSecond: 1e9,
+        orgRateLimitBurst: 1e9,
+      },
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -183,61 +143,40 @@ async function main(): Promise<void> {
       credits: 1_000_000_000,
       idempotencyKey: 'bench',
     });
-    const auth = { authorization: `Bearer ${(await createApiKey(db, org.orgId)).apiKey}` };
-
-    const engine: Lifecycle = async () => {
-      const [startMs, created] = await timed(() =>
-        post(
-          `${baseUrl}/v1/generations`,
-          { ...auth, 'idempotency-key': randomUUID() },
-          {
-            projectId: org.projectId,
-            format: 'slideshow_builder',
-          },
-        ),
-      );
-      const id = created.generationId as string;
-      const [completeMs] = await timed(() =>
-        post(`${baseUrl}/v1/generations/${id}/complete`, auth, { actualCredits: 40 }),
-      );
-      return { startMs, completeMs, workflowId: generationWorkflowId(org.orgId, id) };
-    };
-    const rows: Array<{ name: string; worker: Worker; lifecycle: Lifecycle }> = [
-      { name: 'bare', worker: floorWorker, lifecycle: floorLifecycle(client, floorQueue, 'bareFloor') },
+    const apiKey = (await createApiKey(db, org.orgId)).apiKey;
+    const address = env.address;
+    const floor = (workflowType: string): LoadTarget => ({
+      kind: 'floor',
+      temporalAddress: address,
+      taskQueue: floorQueue,
+      workflowType,
+    });
+    const rows: Array<{ name: string; target: LoadTarget; historyId: (id: string) => string }> = [
+      { name: 'bare', target: floor('bareFloor'), historyId: (id) => id },
+      { name: 'activity', target: floor('activityFloor'), historyId: (id) => id },
+      { name: 'localActivity', target: floor('localActivityFloor'), historyId: (id) => id },
       {
-        name: 'activity',
-        worker: floorWorker,
-        lifecycle: floorLifecycle(client, floorQueue, 'activityFloor'),
+        name: 'engine',
+        target: { kind: 'engine', baseUrl, apiKey, projectId: org.projectId },
+        historyId: (id) => generationWorkflowId(org.orgId, id),
       },
-      {
-        name: 'localActivity',
-        worker: floorWorker,
-        lifecycle: floorLifecycle(client, floorQueue, 'localActivityFloor'),
-      },
-      { name: 'engine', worker: engineWorker, lifecycle: engine },
     ];
 
     const figures: Record<string, Record<string, RowFigures>> = {};
-    console.log(`${DURATION_S}s per run, closed-loop clients: start -> complete`);
+    console.log(`${DURATION_S}s per run, closed-loop clients in their own process: start -> complete`);
     console.log(
       ['path'.padEnd(14), 'clients', 'lifec/s', 'start p50/p99', 'complete p50/p99', 'events', 'errors'].join(
         '  ',
       ),
     );
-    // Each worker polls only during its own rows, so the other one takes nothing from the machine.
-    const runs = new Map<Worker, Promise<void>>([
-      [floorWorker, floorWorker.run()],
-      [engineWorker, engineWorker.run()],
-    ]);
+    const runs = [floorWorker.run(), engineWorker.run()];
     for (const clients of CLIENTS) {
-      for (const row of rows) {
-        // Warm-up: JIT, pools, the sandbox's first workflow tasks.
-        for (let i = 0; i < 5; i++) await row.lifecycle();
-        const f = await closedLoop(client, clients, row.lifecycle);
-        (figures[row.name] ??= {})[String(clients)] = f;
+      for (const r of rows) {
+        const f = await row(client, r.target, clients, r.historyId);
+        (figures[r.name] ??= {})[String(clients)] = f;
         console.log(
           [
-            row.name.padEnd(14),
+            r.name.padEnd(14),
             String(clients).padStart(7),
             String(f.lifecyclesPerSec).padStart(7),
             `${f.startMs.p50}/${f.startMs.p99}`.padStart(13),
@@ -267,7 +206,7 @@ async function main(): Promise<void> {
     await app.close();
     floorWorker.shutdown();
     engineWorker.shutdown();
-    await Promise.all(runs.values());
+    await Promise.all(runs);
     const drift = await findDrift(db);
     console.log(`reconciliation: ${drift.length} drifting balances`);
     console.log(
