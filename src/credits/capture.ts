@@ -8,8 +8,8 @@
  * Never drawing on other generations' holds keeps `reserved <= balance`, which the database also
  * enforces with a CHECK.
  *
- * The SQL function credits_capture (first migration) applies this rule under the balance row lock;
- * test/credits/rules-agree.test.ts proves the two agree.
+ * The SQL function credits_capture (src/db/functions/credits_capture.sql) applies this rule under the
+ * balance row lock; test/credits/rules-agree.test.ts proves the two agree.
  */
 export interface CaptureInput {
   includedRemaining: number;

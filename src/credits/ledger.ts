@@ -5,12 +5,14 @@ import { requireCredits, requireNonEmpty } from './amounts';
 import type { CapturePlan } from './capture';
 import { actualCostCeiling } from './ceiling';
 import { GENERATION_FORMATS, requireFormat, unknownFormat, type GenerationFormat } from './formats';
+import { reserveKey, settleKey } from './ids';
 import { exactEstimates, toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
 
 /**
- * The credit ledger's operations. Each is a single call of a PL/pgSQL function from the first
- * migration, so each runs in one transaction with one ledger row, and each is idempotent on its
- * business key: the generation id for reserve/capture/release/expire, the caller's key for grants.
+ * The credit ledger's operations. Each is a single call of a PL/pgSQL function (src/db/functions/),
+ * so each runs in one transaction with one ledger row, and each is idempotent on its business key: the
+ * generation id for reserve/capture/release/expire (as the keys of src/credits/ids.ts), the caller's key
+ * for grants.
  * Input is validated here first, so bad input never reaches the database.
  */
 
@@ -46,7 +48,7 @@ export async function reserveCredits(db: Db, input: ReserveInput): Promise<Reser
   const generationId = requireNonEmpty('generationId', input.generationId);
   const format = requireFormat(input.format);
   const { rows } = await sql<{ outcome: string; amount: number | null; snapshot: SnapshotRow | null }>`
-    SELECT outcome, amount, snapshot FROM credits_reserve(${orgId}, ${projectId}, ${generationId}, ${format})
+    SELECT outcome, amount, snapshot FROM credits_reserve(${orgId}, ${projectId}, ${generationId}, ${format}, ${reserveKey(generationId)})
   `.execute(db);
   const row = single(rows);
   switch (row.outcome) {
@@ -113,7 +115,7 @@ export async function captureCredits(db: Db, input: CaptureInput): Promise<Captu
       writtenOff: number;
     } | null;
     snapshot: SnapshotRow | null;
-  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model})`.execute(
+  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model}, ${settleKey(generationId)})`.execute(
     db,
   );
   const row = single(rows);
@@ -165,7 +167,7 @@ export async function releaseCredits(db: Db, input: ReleaseInput): Promise<Relea
     amount: number | null;
     snapshot: SnapshotRow | null;
   }>`
-    SELECT outcome, status, amount, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason})
+    SELECT outcome, status, amount, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason}, ${settleKey(generationId)})
   `.execute(db);
   const row = single(rows);
   switch (row.outcome) {

@@ -18,7 +18,7 @@ export interface CreditsSnapshot {
 }
 
 /**
- * The snapshot as the ledger functions return it (credit_snapshot_json in the first migration): the
+ * The snapshot as the ledger functions return it (src/db/functions/credit_snapshot_json.sql): the
  * balance columns, with timestamps as JSON text, plus the org's tier and the format estimates.
  */
 export interface SnapshotRow extends Omit<BalanceRow, 'period_start' | 'period_end'> {

@@ -4,7 +4,14 @@ import * as api from './2026_11_21_0002_api';
 import * as payments from './2026_11_21_0003_payments';
 import * as costCeiling from './2026_11_21_0004_cost_ceiling';
 
-/** Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle. */
+/**
+ * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
+ *
+ * Schema only. The functions the first migration created now live in src/db/functions/ and are
+ * re-applied by migrateToLatest whenever their file changes; the tiers and formats it inserted are the
+ * catalog of src/db/seed/. That migration's own header ("a change to a function below is a new
+ * migration") predates this and stays as shipped: change the .sql file instead.
+ */
 export const migrations: Record<string, Migration> = {
   '2026_11_21_0001_credit_ledger': creditLedger,
   '2026_11_21_0002_api': api,

@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, functionScripts } from '../../src/db/functions/index';
+import { migrateToLatest } from '../../src/db/migrate';
+import { migrations } from '../../src/db/migrations/index';
+import { createDb, type Db } from '../../src/db/pool';
+import { applyRepeatable, lockRepeatable, sha256, type RepeatableScript } from '../../src/db/repeatable';
+import { applySeed } from '../../src/db/seed/apply';
+import { GENERATION_FORMAT_ROWS, TIERS } from '../../src/db/seed/catalog';
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.close());
+
+const functionsDir = new URL('../../src/db/functions/', import.meta.url);
+const FUNCTION_NAMES = FUNCTIONS.map((f) => `functions/${f}.sql`);
+
+/** The repeatable step alone, as migrateToLatest runs it: one transaction, under the lock. */
+const applyScripts = (db: Db, scripts: RepeatableScript[]) =>
+  db.transaction().execute(async (trx) => {
+    await lockRepeatable(trx);
+    return applyRepeatable(trx, scripts);
+  });
+
+const recordedHashes = async (db: Db) =>
+  Object.fromEntries(
+    (
+      await sql<{
+        name: string;
+        sha256: string;
+      }>`SELECT name, sha256 FROM repeatable_migrations ORDER BY name`.execute(db)
+    ).rows.map((r) => [r.name, r.sha256]),
+  );
+
+/** Every overload of the ledger functions, as `name(argument types)`. */
+const ledgerOverloads = async (db: Db) =>
+  (
+    await sql<{ signature: string }>`
+      SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS signature
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'public' AND p.proname = ANY(${[...FUNCTIONS]})
+       ORDER BY signature
+    `.execute(db)
+  ).rows.map((r) => r.signature);
+
+describe('the function files', () => {
+  it('are exactly the ones listed, so none is skipped or missing', () => {
+    const onDisk = readdirSync(functionsDir)
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.slice(0, -'.sql'.length))
+      .sort();
+    expect([...FUNCTIONS].sort()).toEqual(onDisk);
+  });
+
+  it('are read relative to their module, whatever the working directory', () => {
+    const cwd = process.cwd();
+    process.chdir('/');
+    try {
+      const scripts = functionScripts();
+      expect(scripts.map((s) => s.name)).toEqual(FUNCTION_NAMES);
+      expect(scripts[4]!.sql).toBe(readFileSync(new URL('credits_reserve.sql', functionsDir), 'utf8'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
+describe('migrateToLatest', () => {
+  it('has recorded every function file with the hash of its content', async () => {
+    expect(await recordedHashes(t.db)).toEqual(
+      Object.fromEntries(functionScripts().map((s) => [s.name, sha256(s.sql)])),
+    );
+  });
+
+  it('leaves one overload of each ledger function: the old signatures of the first migration are gone', async () => {
+    expect(await ledgerOverloads(t.db)).toEqual([
+      'credit_ledger_is_append_only()',
+      'credit_snapshot(p_org text)',
+      'credit_snapshot_json(b credit_balances, p_tier text, p_status text, p_formats jsonb)',
+      'credits_capture(p_org text, p_generation text, p_actual bigint, p_model text, p_key text)',
+      'credits_grant(p_org text, p_bucket text, p_amount bigint, p_key text, p_reason text)',
+      'credits_release(p_org text, p_generation text, p_kind text, p_reason text, p_key text)',
+      'credits_reserve(p_org text, p_project text, p_generation text, p_format text, p_key text)',
+      'format_estimates()',
+    ]);
+  });
+
+  it('applies nothing on an up-to-date database', async () => {
+    expect(await migrateToLatest(t.db)).toEqual([]);
+  });
+
+  it('applies a function file again, once, when its content differs from the recorded hash', async () => {
+    await sql`UPDATE repeatable_migrations SET sha256 = 'edited' WHERE name = 'functions/credits_reserve.sql'`.execute(
+      t.db,
+    );
+    expect(await migrateToLatest(t.db)).toEqual(['functions/credits_reserve.sql']);
+    expect((await recordedHashes(t.db))['functions/credits_reserve.sql']).toBe(
+      sha256(functionScripts()[4]!.sql),
+    );
+    expect(await migrateToLatest(t.db)).toEqual([]);
+  });
+
+  it('writes the catalog only where it differs, and leaves rows it does not name alone', async () => {
+    await sql`UPDATE tiers SET included_credits_per_period = 5 WHERE id = 'plus'`.execute(t.db);
+    await sql`INSERT INTO tiers VALUES ('legacy', 'Legacy', 10, false, 0, 0)`.execute(t.db);
+    expect(await migrateToLatest(t.db)).toEqual(['seed/tiers']);
+    const tiers = await t.db.selectFrom('tiers').selectAll().orderBy('id').execute();
+    expect(tiers).toEqual(
+      [
+        ...TIERS,
+        {
+          id: 'legacy',
+          name: 'Legacy',
+          included_credits_per_period: 10,
+          overage_allowed: false,
+          pack_discount_bps: 0,
+          rollover_days: 0,
+        },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(await migrateToLatest(t.db)).toEqual([]);
+  });
+});
+
+describe('the repeatable step', () => {
+  const probe = (n: number): RepeatableScript => ({
+    name: 'functions/repeatable_probe.sql',
+    sql: `CREATE OR REPLACE FUNCTION repeatable_probe() RETURNS int LANGUAGE sql AS 'SELECT ${n}';`,
+  });
+  const probeValue = async () =>
+    (await sql<{ v: number }>`SELECT repeatable_probe() AS v`.execute(t.db)).rows[0]!.v;
+
+  it('applies a new script, skips it while unchanged, and applies it once more after a change', async () => {
+    expect(await applyScripts(t.db, [probe(1)])).toEqual(['functions/repeatable_probe.sql']);
+    expect(await applyScripts(t.db, [probe(1)])).toEqual([]);
+    expect(await probeValue()).toBe(1);
+
+    expect(await applyScripts(t.db, [probe(2)])).toEqual(['functions/repeatable_probe.sql']);
+    expect(await probeValue()).toBe(2);
+    expect((await recordedHashes(t.db))['functions/repeatable_probe.sql']).toBe(sha256(probe(2).sql));
+    expect(await applyScripts(t.db, [probe(2)])).toEqual([]);
+  });
+
+  it('keeps neither the change nor the hash of any script when one of them fails', async () => {
+    const broken: RepeatableScript = { name: 'functions/broken.sql', sql: 'CREATE FUNCTION broken( AS' };
+    await expect(applyScripts(t.db, [probe(3), broken])).rejects.toThrow(
+      /repeatable migration functions\/broken\.sql failed/,
+    );
+    expect(await probeValue()).toBe(2);
+    const hashes = await recordedHashes(t.db);
+    expect(hashes['functions/repeatable_probe.sql']).toBe(sha256(probe(2).sql));
+    expect(hashes).not.toHaveProperty('functions/broken.sql');
+  });
+});
+
+describe('the catalog seed', () => {
+  it('is a no-op on a database the first migration seeded', async () => {
+    const empty = await createEmptyDatabase({ max: 1 });
+    try {
+      const { Migrator } = await import('kysely');
+      const migrator = new Migrator({ db: empty.db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const before = await sql`SELECT xmin::text, * FROM tiers ORDER BY id`.execute(empty.db);
+      expect(await empty.db.transaction().execute((trx) => applySeed(trx))).toEqual([]);
+      // Same row versions: not even rewritten with equal values.
+      expect((await sql`SELECT xmin::text, * FROM tiers ORDER BY id`.execute(empty.db)).rows).toEqual(
+        before.rows,
+      );
+      const formats = await empty.db.selectFrom('generation_formats').selectAll().orderBy('format').execute();
+      expect(formats).toEqual(
+        Object.entries(GENERATION_FORMAT_ROWS)
+          .map(([format, row]) => ({ format, ...row }))
+          .sort((a, b) => a.format.localeCompare(b.format)),
+      );
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe('two processes migrating a fresh database at once', () => {
+  it('both succeed, and every step is applied exactly once', async () => {
+    const empty = await createEmptyDatabase({ max: 1 });
+    // A second pool: another process's connections.
+    const other = createDb(empty.url, { max: 1 });
+    try {
+      const [a, b] = await Promise.all([migrateToLatest(empty.db), migrateToLatest(other)]);
+      expect([...a, ...b].sort()).toEqual([...Object.keys(migrations), ...FUNCTION_NAMES].sort());
+      expect(Object.keys(await recordedHashes(empty.db)).sort()).toEqual([...FUNCTION_NAMES].sort());
+      expect(await ledgerOverloads(empty.db)).toEqual(await ledgerOverloads(t.db));
+      expect(await migrateToLatest(other)).toEqual([]);
+    } finally {
+      await other.destroy();
+      await empty.close();
+    }
+  });
+});
