@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import exitHook from 'async-exit-hook';
+import type Stripe from 'stripe';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -8,6 +9,7 @@ import { DEV_LOG_LEVEL, loadConfig, type Config } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
 import { temporalExecutable } from '../temporal/executables';
+import { stripeFromConfig } from '../stripe/client';
 import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDemoOrg } from './demo';
@@ -61,8 +63,10 @@ function devPorts(config: Config): DevPort[] {
 
 async function main(): Promise<void> {
   let config: Config;
+  let stripe: Stripe | undefined;
   try {
     config = loadConfig(process.env, { logLevel: DEV_LOG_LEVEL });
+    stripe = stripeFromConfig(config);
   } catch (err) {
     throw new DevStartError((err as Error).message);
   }
@@ -106,17 +110,20 @@ async function main(): Promise<void> {
   }
 
   // Stripe: the configured account (test mode) when STRIPE_SECRET_KEY is set, else a local localstripe.
-  const stripe = process.env.STRIPE_SECRET_KEY ? undefined : await startDevStripe();
-  if (stripe) {
-    cleanups.push(() => stripe.stop());
+  const localStripe = !stripe;
+  if (!stripe) {
+    const local = await startDevStripe();
+    cleanups.push(() => local.stop());
     pidFile.recordChildren();
-    log(`local Stripe         ${stripe.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
+    stripe = local.stripe;
+    log(`local Stripe         ${local.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
   }
 
   const worker = await runBillingWorker(temporalAddress, {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
+    stripe,
   });
   cleanups.push(() => worker.stop());
   log(`worker               task queue "${config.taskQueue}"`);
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
 
   const demo = await ensureDemoOrg(db);
   const { apiKey } = await createApiKey(db, demo.orgId);
-  if (stripe) await attachDefaultCard({ db, gateway: stripe.gateway }, demo.orgId, 'pm_card_visa');
+  if (localStripe) await attachDefaultCard({ db, stripe }, demo.orgId, 'pm_card_visa');
   log(`demo org             ${demo.orgId} (project ${demo.projectId}), ${demo.credits.balance} credits`);
   log(`demo API key         ${apiKey}`);
   log(

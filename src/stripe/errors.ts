@@ -39,6 +39,22 @@ export class PaymentDeclinedError extends DomainError {
   }
 }
 
+/**
+ * A card error as the customer's problem. The SDK maps every HTTP 402 to StripeCardError: declines,
+ * expired cards, and off-session authentication_required. All need the customer, not a retry.
+ */
+export function toDeclined(err: unknown): unknown {
+  if (err instanceof Stripe.errors.StripeCardError) {
+    // The SDK fills a missing decline_code with ''; fall back to the error code.
+    return new PaymentDeclinedError(err.message, {
+      declineCode: err.decline_code || err.code,
+      paymentIntentId: err.payment_intent?.id,
+      details: { stripeCode: err.code, requestId: err.requestId },
+    });
+  }
+  return err;
+}
+
 /** Caller bug or conflicting reuse of a business key; retrying cannot help. */
 export class StripeValidationError extends DomainError {
   declare readonly code: 'VALIDATION_FAILED';
