@@ -4,11 +4,9 @@ import exitHook from 'async-exit-hook';
 import type Stripe from 'stripe';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEV_LOG_LEVEL, loadConfig, type Config } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
-import { temporalExecutable } from '../temporal/executables';
 import { stripeFromConfig } from '../stripe/client';
 import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -17,6 +15,7 @@ import { claimDataDir, type PidFile } from './pid-file';
 import { isAlive, parentOf } from './processes';
 import { assertPortsFree, portSetting, type DevPort } from './ports';
 import { DevStartError } from './start-error';
+import { startDevTemporalServer } from './temporal-server';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
@@ -93,19 +92,15 @@ async function main(): Promise<void> {
   if (!temporalAddress) {
     const port = portOf('DEV_TEMPORAL_PORT');
     const uiPort = portOf('DEV_TEMPORAL_UI_PORT');
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: temporalExecutable('temporal'),
-        ip: '127.0.0.1',
-        port,
-        ui: true,
-        uiPort,
-        dbFilename: `${DATA_ROOT}temporal.sqlite`,
-      },
+    const temporal = await startDevTemporalServer({
+      port,
+      uiPort,
+      namespace: config.temporalNamespace,
+      dbFilename: `${DATA_ROOT}temporal.sqlite`,
     });
-    cleanups.push(() => env.teardown());
+    cleanups.push(() => temporal.stop());
     pidFile.recordChildren();
-    temporalAddress = `127.0.0.1:${port}`;
+    temporalAddress = temporal.address;
     log(`Temporal dev server  ${temporalAddress}   UI http://127.0.0.1:${uiPort}`);
   }
 
