@@ -312,6 +312,30 @@ describe('credit-pack purchase', () => {
       expect(await fingerprint(h.t.db)).toEqual(before);
     });
 
+    it('on a worker without Stripe, fails the Stripe steps retryably, sending and writing nothing', async () => {
+      const org = await orgWithCard(h);
+      const purchase = await openCreditPackPurchase(h.t.db, {
+        orgId: org.orgId,
+        packId: 'pack_100',
+        idempotencyKey: 'no-stripe',
+      });
+      const before = await fingerprint(h.t.db);
+      const acts = createPaymentActivities({ db: h.t.db, stripe: undefined });
+      const ref = { orgId: org.orgId, purchaseId: purchase.id };
+      for (const step of [
+        () => acts.ensureStripeCustomer({ orgId: org.orgId }),
+        () => acts.chargeCreditPack(ref),
+        () => acts.findCreditPackPayment(ref),
+      ]) {
+        const err = await step().catch((e: unknown) => e);
+        // A plain Error, which Temporal retries: the purchase resumes once a worker has Stripe.
+        expect(err).not.toBeInstanceOf(ApplicationFailure);
+        expect(err).toMatchObject({ message: expect.stringMatching(/Stripe is not configured/) });
+      }
+      expect(intentCreations(h, purchase.id).sent).toBe(0);
+      expect(await fingerprint(h.t.db)).toEqual(before);
+    });
+
     it('does not retry a Stripe refusal that would repeat on every attempt', async () => {
       const org = await orgWithCard(h, { card: null });
       const purchase = await openCreditPackPurchase(h.t.db, {
