@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { DomainError } from '../errors';
 
-// The gateway's failures are the project's DomainErrors, so they carry a stable code that maps once to an
+// The Stripe adapter's failures are the project's DomainErrors, so they carry a stable code that maps once to an
 // HTTP status (src/errors.ts) and once to a non-retryable Temporal failure (src/temporal/failures.ts)
 // without any Stripe-specific translation in between. The subclasses keep the Stripe-specific fields
 // (decline code, signature failure reason) for callers that branch on them.
@@ -87,7 +87,7 @@ export class InvalidSignatureError extends DomainError {
 }
 
 /**
- * Whether an error thrown by the gateway is worth retrying with the same
+ * Whether an error thrown by the Stripe adapter is worth retrying with the same
  * idempotency key. Intended for the Temporal activity wrapper, which should
  * convert `false` into a non-retryable ApplicationFailure.
  */
