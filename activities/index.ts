@@ -1,16 +1,16 @@
+import type Stripe from 'stripe';
 import type { Db } from '../src/db/pool';
-import { gatewayFromEnv } from '../src/payments/stripe';
 import { createCreditActivities } from './credits';
-import { createPaymentActivities, type PaymentActivityDeps } from './payments';
+import { createPaymentActivities } from './payments';
 
 /**
- * Every activity the worker registers, built over its dependencies. Without `payments`, the Stripe
- * gateway comes from the environment on first use.
+ * Every activity the worker registers, over the dependencies its entry point built. Without `stripe`
+ * the payment activities fail retryably (see PaymentActivityDeps).
  */
-export function createActivities(deps: { db: Db; payments?: Omit<PaymentActivityDeps, 'db'> }) {
+export function createActivities(deps: { db: Db; stripe?: Stripe | undefined }) {
   return {
     ...createCreditActivities(deps.db),
-    ...createPaymentActivities({ db: deps.db, gateway: gatewayFromEnv(), ...deps.payments }),
+    ...createPaymentActivities({ db: deps.db, stripe: deps.stripe }),
   };
 }
 

@@ -13,27 +13,16 @@ import {
   type FailPurchaseInput,
 } from '../src/payments/purchases';
 import { isRetryableStripeError, PaymentDeclinedError } from '../src/stripe/errors';
-import type { StripeGateway } from '../src/stripe/gateway';
+import { chargeOnce, findPaymentByBusinessKey } from '../src/stripe/payment-intents';
 import { asActivity } from '../src/temporal/failures';
-
-/**
- * Test seams, injected through the factory like the gateway itself: each runs at the point where a real
- * worker could die, so a test can make "Stripe said yes, then the worker vanished" happen on demand.
- */
-export interface PaymentActivityHooks {
-  /** Before anything is sent to Stripe for the charge. */
-  beforeCharge?(ctx: { purchaseId: string }): void | Promise<void>;
-  /** After Stripe accepted the charge (and we recorded its id), before the activity reports success. */
-  afterCharge?(ctx: { purchaseId: string; paymentIntentId: string }): void | Promise<void>;
-  /** After the grant transaction committed, before the activity reports success. */
-  afterGrant?(ctx: { purchaseId: string }): void | Promise<void>;
-}
 
 export interface PaymentActivityDeps {
   db: Db;
-  /** A thunk lets a worker start without Stripe configured; the gateway is then built on first use. */
-  gateway: StripeGateway | (() => StripeGateway);
-  hooks?: PaymentActivityHooks;
+  /**
+   * The Stripe account to charge, built by the entry point from Config. Without one the worker still
+   * runs generations; a purchase's Stripe steps then fail retryably and resume once a worker has it.
+   */
+  stripe: Stripe | undefined;
 }
 
 export interface PurchaseRef {
@@ -53,12 +42,16 @@ export type ChargeOutcome = Extract<PaymentOutcome, { outcome: 'succeeded' | 'pe
  * may retry for as long as it takes.
  */
 export function createPaymentActivities(deps: PaymentActivityDeps) {
-  const { db, hooks } = deps;
-  const gateway = typeof deps.gateway === 'function' ? deps.gateway : () => deps.gateway as StripeGateway;
+  const { db } = deps;
+  const stripe = (): Stripe => {
+    // A plain (retryable) error, not VALIDATION_FAILED: it is the operator's to fix, not the request.
+    if (!deps.stripe) throw new Error('Stripe is not configured: STRIPE_SECRET_KEY is not set');
+    return deps.stripe;
+  };
 
   return {
     ensureStripeCustomer: ({ orgId }: { orgId: string }): Promise<{ customerId: string }> =>
-      stripeWrite(async () => ({ customerId: await ensureOrgCustomer(db, gateway(), orgId) })),
+      stripeWrite(async () => ({ customerId: await ensureOrgCustomer(db, stripe(), orgId) })),
 
     chargeCreditPack: ({ orgId, purchaseId }: PurchaseRef): Promise<ChargeOutcome> =>
       stripeWrite(async () => {
@@ -70,29 +63,25 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
           });
         }
         const businessKey = creditPackBusinessKey(purchaseId);
-        await hooks?.beforeCharge?.({ purchaseId });
-        const charge = await gateway()
-          .chargeOnce({
-            businessKey,
-            customerId,
-            amountCents: purchase.amount_cents,
-            currency: 'usd',
-            description: `${purchase.credits} credits (${purchase.pack_id})`,
-            metadata: { orgId, purchaseId, packId: purchase.pack_id },
-          })
-          .catch(async (err: unknown) => {
-            // A card error does not always name its PaymentIntent; the purchase should, for the audit trail.
-            if (!(err instanceof PaymentDeclinedError) || err.paymentIntentId) throw err;
-            const found = await gateway().findPaymentByBusinessKey(businessKey, { customerId });
-            if (!found) throw err;
-            throw new PaymentDeclinedError(err.message, {
-              declineCode: err.declineCode,
-              paymentIntentId: found.paymentIntentId,
-              details: err.details,
-            });
+        const charge = await chargeOnce(stripe(), {
+          businessKey,
+          customerId,
+          amountCents: purchase.amount_cents,
+          currency: 'usd',
+          description: `${purchase.credits} credits (${purchase.pack_id})`,
+          metadata: { orgId, purchaseId, packId: purchase.pack_id },
+        }).catch(async (err: unknown) => {
+          // A card error does not always name its PaymentIntent; the purchase should, for the audit trail.
+          if (!(err instanceof PaymentDeclinedError) || err.paymentIntentId) throw err;
+          const found = await findPaymentByBusinessKey(stripe(), businessKey, { customerId });
+          if (!found) throw err;
+          throw new PaymentDeclinedError(err.message, {
+            declineCode: err.declineCode,
+            paymentIntentId: found.paymentIntentId,
+            details: err.details,
           });
+        });
         await recordPaymentIntent(db, purchaseId, charge.paymentIntentId);
-        await hooks?.afterCharge?.({ purchaseId, paymentIntentId: charge.paymentIntentId });
         const outcome = classifyPayment({ ...charge, declineCode: undefined });
         // chargeOnce throws declines, so what is left is paid or still in flight.
         if (outcome.outcome !== 'succeeded' && outcome.outcome !== 'pending') {
@@ -108,18 +97,13 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
         const customerId = await storedCustomerId(db, orgId);
         if (!customerId) return { outcome: 'absent' };
         return classifyPayment(
-          await gateway().findPaymentByBusinessKey(creditPackBusinessKey(purchaseId), { customerId }),
+          await findPaymentByBusinessKey(stripe(), creditPackBusinessKey(purchaseId), { customerId }),
         );
       }),
 
     completeCreditPackPurchase: (
       input: PurchaseRef & { paymentIntentId: string },
-    ): Promise<CreditPackPurchaseResult> =>
-      asActivity(async () => {
-        const result = await completePurchase(db, input);
-        await hooks?.afterGrant?.({ purchaseId: input.purchaseId });
-        return result;
-      }),
+    ): Promise<CreditPackPurchaseResult> => asActivity(() => completePurchase(db, input)),
 
     failCreditPackPurchase: (input: FailPurchaseInput): Promise<void> =>
       asActivity(() => failPurchase(db, input)),

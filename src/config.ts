@@ -36,6 +36,10 @@ export interface Config {
   authFailureBurst: number;
   /** Trust X-Forwarded-For from the proxy in front (then limits apply per real client, not per proxy). */
   trustProxy: boolean;
+  /** Stripe secret key (sk_…/rk_…); unset, the worker runs without Stripe and credit packs wait for it. */
+  stripeSecretKey: string | undefined;
+  /** Origin of the Stripe API (e.g. a localstripe); unset means api.stripe.com. */
+  stripeApiBase: string | undefined;
   /** Signing secret of the Stripe webhook endpoint (whsec_…); without it webhooks are refused. */
   stripeWebhookSecret: string | undefined;
   /** The API's log level (LOG_LEVEL); see src/api/request-log.ts for what each level shows. */
@@ -94,6 +98,8 @@ export function loadConfig(
     holdTimeoutMs: positiveInt('HOLD_TIMEOUT_MS', env.HOLD_TIMEOUT_MS, DEFAULT_HOLD_TIMEOUT_MS),
     engineTimeoutMs: positiveInt('ENGINE_TIMEOUT_MS', env.ENGINE_TIMEOUT_MS, DEFAULT_ENGINE_TIMEOUT_MS),
     port: positiveInt('PORT', env.PORT, 3000),
+    stripeSecretKey: env.STRIPE_SECRET_KEY || undefined,
+    stripeApiBase: env.STRIPE_API_BASE?.trim() || undefined,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
     rateLimitPerSecond: positiveInt(
       'RATE_LIMIT_PER_SECOND',

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { runEntry } from './cli/entry';
 import { ConfigError, loadConfig, requireSetting } from './config';
 import { createDb } from './db/pool';
+import { stripeFromConfig } from './stripe/client';
 import { runBillingWorker } from './temporal/worker';
 import { startApi } from './api/start';
 
@@ -22,6 +23,8 @@ await runEntry('layers-billing', USAGE, async () => {
   const config = loadConfig();
   const databaseUrl = requireSetting('DATABASE_URL', config.databaseUrl);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporalAddress);
+  // Only the worker talks to Stripe; the API takes the webhook secret alone.
+  const stripe = role === 'api' ? undefined : stripeFromConfig(config);
   const db = createDb(databaseUrl);
   const stops: Array<() => Promise<unknown>> = [];
 
@@ -30,6 +33,7 @@ await runEntry('layers-billing', USAGE, async () => {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       db,
+      stripe,
     });
     stops.push(() => worker.stop());
     console.log(`worker polling "${config.taskQueue}" on ${address}`);

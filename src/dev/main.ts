@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import exitHook from 'async-exit-hook';
+import type Stripe from 'stripe';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEV_LOG_LEVEL, loadConfig, type Config } from '../config';
 import { migrateToLatest } from '../db/migrate';
 import { createDb } from '../db/pool';
-import { temporalExecutable } from '../temporal/executables';
+import { stripeFromConfig } from '../stripe/client';
 import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDemoOrg } from './demo';
@@ -15,6 +15,7 @@ import { claimDataDir, type PidFile } from './pid-file';
 import { isAlive, parentOf } from './processes';
 import { assertPortsFree, portSetting, type DevPort } from './ports';
 import { DevStartError } from './start-error';
+import { startDevTemporalServer } from './temporal-server';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
@@ -61,8 +62,10 @@ function devPorts(config: Config): DevPort[] {
 
 async function main(): Promise<void> {
   let config: Config;
+  let stripe: Stripe | undefined;
   try {
     config = loadConfig(process.env, { logLevel: DEV_LOG_LEVEL });
+    stripe = stripeFromConfig(config);
   } catch (err) {
     throw new DevStartError((err as Error).message);
   }
@@ -89,34 +92,33 @@ async function main(): Promise<void> {
   if (!temporalAddress) {
     const port = portOf('DEV_TEMPORAL_PORT');
     const uiPort = portOf('DEV_TEMPORAL_UI_PORT');
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: temporalExecutable('temporal'),
-        ip: '127.0.0.1',
-        port,
-        ui: true,
-        uiPort,
-        dbFilename: `${DATA_ROOT}temporal.sqlite`,
-      },
+    const temporal = await startDevTemporalServer({
+      port,
+      uiPort,
+      namespace: config.temporalNamespace,
+      dbFilename: `${DATA_ROOT}temporal.sqlite`,
     });
-    cleanups.push(() => env.teardown());
+    cleanups.push(() => temporal.stop());
     pidFile.recordChildren();
-    temporalAddress = `127.0.0.1:${port}`;
+    temporalAddress = temporal.address;
     log(`Temporal dev server  ${temporalAddress}   UI http://127.0.0.1:${uiPort}`);
   }
 
   // Stripe: the configured account (test mode) when STRIPE_SECRET_KEY is set, else a local localstripe.
-  const stripe = process.env.STRIPE_SECRET_KEY ? undefined : await startDevStripe();
-  if (stripe) {
-    cleanups.push(() => stripe.stop());
+  const localStripe = !stripe;
+  if (!stripe) {
+    const local = await startDevStripe();
+    cleanups.push(() => local.stop());
     pidFile.recordChildren();
-    log(`local Stripe         ${stripe.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
+    stripe = local.stripe;
+    log(`local Stripe         ${local.apiBase} (localstripe; set STRIPE_SECRET_KEY for Stripe test mode)`);
   }
 
   const worker = await runBillingWorker(temporalAddress, {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
+    stripe,
   });
   cleanups.push(() => worker.stop());
   log(`worker               task queue "${config.taskQueue}"`);
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
 
   const demo = await ensureDemoOrg(db);
   const { apiKey } = await createApiKey(db, demo.orgId);
-  if (stripe) await attachDefaultCard({ db, gateway: stripe.gateway }, demo.orgId, 'pm_card_visa');
+  if (localStripe) await attachDefaultCard({ db, stripe }, demo.orgId, 'pm_card_visa');
   log(`demo org             ${demo.orgId} (project ${demo.projectId}), ${demo.credits.balance} credits`);
   log(`demo API key         ${apiKey}`);
   log(

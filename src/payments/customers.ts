@@ -1,11 +1,13 @@
+import type Stripe from 'stripe';
 import { requireNonEmpty } from '../credits/amounts';
 import type { Db } from '../db/pool';
 import { invalid, notFound } from '../errors';
-import type { StripeGateway } from '../stripe/gateway';
+import { ensureCustomer } from '../stripe/customers';
+import { attachPaymentMethod } from '../stripe/payment-methods';
 
 /**
  * The org's Stripe customer. stripe_customers is the durable answer to "which customer is this org";
- * the gateway's own evidence (idempotency key, metadata lookup) only covers the first 24 h or needs an
+ * Stripe's own evidence (idempotency key, metadata lookup) only covers the first 24 h or needs an
  * email we do not have, so once a customer exists its id is stored and always passed back.
  */
 
@@ -18,7 +20,7 @@ export async function storedCustomerId(db: Db, orgId: string): Promise<string | 
   return row?.stripe_customer_id;
 }
 
-export async function ensureOrgCustomer(db: Db, gateway: StripeGateway, orgId: string): Promise<string> {
+export async function ensureOrgCustomer(db: Db, stripe: Stripe, orgId: string): Promise<string> {
   requireNonEmpty('orgId', orgId);
   const org = await db
     .selectFrom('organizations')
@@ -27,7 +29,7 @@ export async function ensureOrgCustomer(db: Db, gateway: StripeGateway, orgId: s
     .executeTakeFirst();
   if (!org) throw notFound('organization', orgId);
   const known = await storedCustomerId(db, orgId);
-  const { customerId } = await gateway.ensureCustomer(orgId, { name: org.name, knownCustomerId: known });
+  const { customerId } = await ensureCustomer(stripe, orgId, { name: org.name, knownCustomerId: known });
   if (customerId !== known) {
     // Upsert: a stored customer that Stripe no longer has (deleted) is replaced by the one just made.
     await db
@@ -43,7 +45,7 @@ export async function ensureOrgCustomer(db: Db, gateway: StripeGateway, orgId: s
 
 export interface PaymentDeps {
   db: Db;
-  gateway: StripeGateway;
+  stripe: Stripe;
 }
 
 const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9_]{1,200}$/;
@@ -62,9 +64,9 @@ export async function attachDefaultCard(
   if (typeof paymentMethodId !== 'string' || !PAYMENT_METHOD_ID.test(paymentMethodId)) {
     throw invalid('paymentMethodId', 'must be a Stripe PaymentMethod id (pm_…)');
   }
-  const customerId = await ensureOrgCustomer(deps.db, deps.gateway, orgId);
+  const customerId = await ensureOrgCustomer(deps.db, deps.stripe, orgId);
   // A detached PaymentMethod can never be attached again, so (org, card) names this operation for good.
-  const attached = await deps.gateway.attachPaymentMethod(customerId, paymentMethodId, {
+  const attached = await attachPaymentMethod(deps.stripe, customerId, paymentMethodId, {
     makeDefault: true,
     businessKey: `default-card:${orgId}:${paymentMethodId}`,
   });

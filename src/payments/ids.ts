@@ -12,7 +12,7 @@ export const newPurchaseId = (): string => `cpp_${randomUUID()}`;
 export const creditPackWorkflowId = (orgId: string, purchaseId: string): string =>
   `credit-pack:${orgId}:${purchaseId}`;
 
-/** `metadata.businessKey` of the PaymentIntent (and, prefixed by the gateway, its idempotency key). */
+/** `metadata.businessKey` of the PaymentIntent (and, prefixed by src/stripe/idempotency.ts, its idempotency key). */
 export const creditPackBusinessKey = (purchaseId: string): string => `${CREDIT_PACK_KEY_PREFIX}${purchaseId}`;
 
 /** The grant's idempotency key in credit_ledger. */

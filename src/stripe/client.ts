@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { ConfigError, type Config } from '../config';
 import { StripeValidationError } from './errors';
 
 export interface StripeClientConfig {
@@ -57,13 +58,19 @@ export function createStripeClient(config: StripeClientConfig): Stripe {
   });
 }
 
-export function stripeConfigFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): StripeClientConfig {
-  const secretKey = env.STRIPE_SECRET_KEY;
-  if (!secretKey) {
-    throw new StripeValidationError('STRIPE_SECRET_KEY is not set');
+/**
+ * The Stripe instance the entry points hand to the worker, from Config: none when STRIPE_SECRET_KEY is
+ * unset, so a worker without Stripe still starts and runs generations. A malformed key or base is the
+ * operator's to fix before anything runs, so it is a ConfigError (one line, exit 2), not a failed charge.
+ */
+export function stripeFromConfig(
+  config: Pick<Config, 'stripeSecretKey' | 'stripeApiBase'>,
+): Stripe | undefined {
+  if (!config.stripeSecretKey) return undefined;
+  try {
+    return createStripeClient({ secretKey: config.stripeSecretKey, apiBase: config.stripeApiBase });
+  } catch (err) {
+    if (err instanceof StripeValidationError) throw new ConfigError(err.message);
+    throw err;
   }
-  const apiBase = env.STRIPE_API_BASE?.trim();
-  return { secretKey, apiBase: apiBase ? apiBase : undefined };
 }

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { DomainError } from '../errors';
 
-// The gateway's failures are the project's DomainErrors, so they carry a stable code that maps once to an
+// The Stripe adapter's failures are the project's DomainErrors, so they carry a stable code that maps once to an
 // HTTP status (src/errors.ts) and once to a non-retryable Temporal failure (src/temporal/failures.ts)
 // without any Stripe-specific translation in between. The subclasses keep the Stripe-specific fields
 // (decline code, signature failure reason) for callers that branch on them.
@@ -39,6 +39,22 @@ export class PaymentDeclinedError extends DomainError {
   }
 }
 
+/**
+ * A card error as the customer's problem. The SDK maps every HTTP 402 to StripeCardError: declines,
+ * expired cards, and off-session authentication_required. All need the customer, not a retry.
+ */
+export function toDeclined(err: unknown): unknown {
+  if (err instanceof Stripe.errors.StripeCardError) {
+    // The SDK fills a missing decline_code with ''; fall back to the error code.
+    return new PaymentDeclinedError(err.message, {
+      declineCode: err.decline_code || err.code,
+      paymentIntentId: err.payment_intent?.id,
+      details: { stripeCode: err.code, requestId: err.requestId },
+    });
+  }
+  return err;
+}
+
 /** Caller bug or conflicting reuse of a business key; retrying cannot help. */
 export class StripeValidationError extends DomainError {
   declare readonly code: 'VALIDATION_FAILED';
@@ -71,7 +87,7 @@ export class InvalidSignatureError extends DomainError {
 }
 
 /**
- * Whether an error thrown by the gateway is worth retrying with the same
+ * Whether an error thrown by the Stripe adapter is worth retrying with the same
  * idempotency key. Intended for the Temporal activity wrapper, which should
  * convert `false` into a non-retryable ApplicationFailure.
  */

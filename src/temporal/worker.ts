@@ -6,6 +6,7 @@ import {
   type WorkerOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
+import type Stripe from 'stripe';
 import { createActivities } from '../../activities/index';
 import type { Db } from '../db/pool';
 
@@ -24,6 +25,8 @@ export interface BillingWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** Built by the entry point (stripeFromConfig); absent, credit-pack purchases wait for a worker that has it. */
+  stripe?: Stripe | undefined;
   /** Tuning for tests and deployments (cache size, concurrency); identity options cannot be overridden. */
   tuning?: Pick<
     WorkerOptions,
@@ -37,7 +40,7 @@ export async function createBillingWorker(opts: BillingWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, stripe: opts.stripe }),
     ...opts.tuning,
   });
 }

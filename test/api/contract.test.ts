@@ -58,7 +58,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, payments: { gateway: h.gateway } }),
+    activities: createActivities({ db: h.t.db, stripe: h.stripe }),
   });
   running = worker.run();
   // A paying org with a card and plenty of credits, so that valid requests are answered as valid.

@@ -50,7 +50,7 @@ beforeAll(async () => {
     namespace: 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, payments: { gateway: h.gateway } }),
+    activities: createActivities({ db: h.t.db, stripe: h.stripe }),
   });
   running = worker.run();
 });

@@ -66,6 +66,18 @@ describe('entry points, past the first check', () => {
     expect(res.stderr).toBe('layers-billing: PORT must be a positive integer, got "eighty"\n');
   });
 
+  it('npm run worker refuses a publishable Stripe key before connecting to anything', async () => {
+    const res = await run('npm', ['run', '--silent', 'worker'], {
+      DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      STRIPE_SECRET_KEY: 'pk_test_publishable',
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      'layers-billing: STRIPE_SECRET_KEY must be a secret (sk_) or restricted (rk_) key\n',
+    );
+  });
+
   it('npm run reconcile says in one line that the database cannot be reached, exit 1', async () => {
     const port = await freePort();
     const res = await run('npm', ['run', '--silent', 'reconcile'], {

@@ -59,6 +59,18 @@ describe('npm run dev', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ balance: 6400, available: 6400, subscriptionTier: 'pro' });
+    // The worker charges the demo card through the local Stripe that dev mode built and handed to it.
+    const bought = await fetch(`http://127.0.0.1:${ports.PORT}/v1/credit-packs`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'dev-mode-test',
+      },
+      body: JSON.stringify({ packId: 'pack_100' }),
+    });
+    expect(bought.status).toBe(201);
+    expect(await bought.json()).toMatchObject({ status: 'succeeded', creditsGranted: 100 });
     firstDemoOrg = demoOrg(run.output());
 
     // Ctrl-C in a terminal signals the whole foreground process group.

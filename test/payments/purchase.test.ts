@@ -166,7 +166,7 @@ describe('credit-pack purchase', () => {
       const request = { orgId: org.orgId, packId: 'pack_2000', idempotencyKey: 'order-crash' };
       // What the first worker did before it died: the customer and the charge, never the grant.
       const purchase = await openCreditPackPurchase(h.t.db, request);
-      const dead = createPaymentActivities({ db: h.t.db, gateway: h.gateway });
+      const dead = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
       await dead.ensureStripeCustomer({ orgId: org.orgId });
       const charged = await dead.chargeCreditPack({ orgId: org.orgId, purchaseId: purchase.id });
       expect(charged).toMatchObject({ outcome: 'succeeded', reused: false });
@@ -312,6 +312,30 @@ describe('credit-pack purchase', () => {
       expect(await fingerprint(h.t.db)).toEqual(before);
     });
 
+    it('on a worker without Stripe, fails the Stripe steps retryably, sending and writing nothing', async () => {
+      const org = await orgWithCard(h);
+      const purchase = await openCreditPackPurchase(h.t.db, {
+        orgId: org.orgId,
+        packId: 'pack_100',
+        idempotencyKey: 'no-stripe',
+      });
+      const before = await fingerprint(h.t.db);
+      const acts = createPaymentActivities({ db: h.t.db, stripe: undefined });
+      const ref = { orgId: org.orgId, purchaseId: purchase.id };
+      for (const step of [
+        () => acts.ensureStripeCustomer({ orgId: org.orgId }),
+        () => acts.chargeCreditPack(ref),
+        () => acts.findCreditPackPayment(ref),
+      ]) {
+        const err = await step().catch((e: unknown) => e);
+        // A plain Error, which Temporal retries: the purchase resumes once a worker has Stripe.
+        expect(err).not.toBeInstanceOf(ApplicationFailure);
+        expect(err).toMatchObject({ message: expect.stringMatching(/Stripe is not configured/) });
+      }
+      expect(intentCreations(h, purchase.id).sent).toBe(0);
+      expect(await fingerprint(h.t.db)).toEqual(before);
+    });
+
     it('does not retry a Stripe refusal that would repeat on every attempt', async () => {
       const org = await orgWithCard(h, { card: null });
       const purchase = await openCreditPackPurchase(h.t.db, {
@@ -324,7 +348,7 @@ describe('credit-pack purchase', () => {
         .insertInto('stripe_customers')
         .values({ org_id: org.orgId, stripe_customer_id: 'cus_unknown' })
         .execute();
-      const acts = createPaymentActivities({ db: h.t.db, gateway: h.gateway });
+      const acts = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
       const err = await acts
         .chargeCreditPack({ orgId: org.orgId, purchaseId: purchase.id })
         .catch((e: unknown) => e);
@@ -384,7 +408,7 @@ describe('credit-pack purchase', () => {
       expect(await failureOf(getCreditPackPurchase(h.t.db, b.orgId, done.purchaseId))).toMatchObject({
         code: 'NOT_FOUND',
       });
-      const acts = createPaymentActivities({ db: h.t.db, gateway: h.gateway });
+      const acts = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
       const foreign = { orgId: b.orgId, purchaseId: done.purchaseId };
       for (const call of [
         () => acts.chargeCreditPack(foreign),
@@ -401,8 +425,8 @@ describe('credit-pack purchase', () => {
         expect(err).toMatchObject({ type: 'NOT_FOUND', nonRetryable: true });
       }
 
-      // Cards: a malformed id never reaches Stripe; another org's card is refused by the gateway.
-      const cardDeps = { db: h.t.db, gateway: h.gateway };
+      // Cards: a malformed id never reaches Stripe; another org's card is refused by attachPaymentMethod.
+      const cardDeps = { db: h.t.db, stripe: h.stripe };
       expect(await failureOf(attachDefaultCard(cardDeps, a.orgId, 'card_123'))).toMatchObject({
         code: 'VALIDATION_FAILED',
       });
@@ -424,7 +448,7 @@ describe('credit-pack purchase', () => {
       const aCard = (aCustomer as { invoice_settings: { default_payment_method: string } }).invoice_settings
         .default_payment_method;
       expect(
-        await failureOf(attachDefaultCard({ db: h.t.db, gateway: h.gateway }, b.orgId, aCard)),
+        await failureOf(attachDefaultCard({ db: h.t.db, stripe: h.stripe }, b.orgId, aCard)),
       ).toMatchObject({
         code: 'VALIDATION_FAILED',
       });

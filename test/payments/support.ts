@@ -1,17 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
-import { createActivities } from '../../activities/index';
-import type { PaymentActivityHooks } from '../../activities/payments';
+import { createActivities, type Activities } from '../../activities/index';
 import { DomainError } from '../../src/errors';
 import { attachDefaultCard } from '../../src/payments/customers';
 import { creditPackBusinessKey } from '../../src/payments/ids';
 import { createStripeClient } from '../../src/stripe/client';
-import { createStripeGateway, type StripeGateway } from '../../src/stripe/gateway';
 import { workflowBundle } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { makeOrg } from '../support/fixtures';
-import { startLocalStripe, type LocalStripe } from '../support/localstripe';
+import { startLocalStripe, type LocalStripe } from '../../src/dev/localstripe';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 /**
@@ -23,7 +21,6 @@ export interface PaymentsHarness {
   env: TestWorkflowEnvironment;
   ls: LocalStripe;
   stripe: Stripe;
-  gateway: StripeGateway;
   stop(): Promise<void>;
 }
 
@@ -35,7 +32,6 @@ export async function startPaymentsHarness(): Promise<PaymentsHarness> {
     env,
     ls,
     stripe,
-    gateway: createStripeGateway(stripe),
     async stop() {
       await Promise.allSettled([env.teardown(), ls.stop()]);
       await t.close();
@@ -48,19 +44,51 @@ let queues = 0;
 /** A task queue of the test's own, so no other test's worker picks up its tasks. */
 export const freshTaskQueue = (): string => `payments-${process.pid}-${++queues}-${Date.now().toString(36)}`;
 
-/** The production activities over the localstripe gateway, with optional crash hooks. */
+/**
+ * Test seams, each at a point where a real worker could die, so a test can make "Stripe said yes, then
+ * the worker vanished" happen on demand. They wrap the production activities from outside (see
+ * withCrashHooks); the production dependency types know nothing of them.
+ */
+export interface CrashHooks {
+  /** Before the charge activity runs: nothing has been sent to Stripe for the charge. */
+  beforeCharge?(ctx: { purchaseId: string }): void | Promise<void>;
+  /** After Stripe accepted the charge and its id was recorded, before the activity reports success. */
+  afterCharge?(ctx: { purchaseId: string; paymentIntentId: string }): void | Promise<void>;
+  /** After the grant transaction committed, before the activity reports success. */
+  afterGrant?(ctx: { purchaseId: string }): void | Promise<void>;
+}
+
+/** The activities with `hooks` run around the charge and the grant, as a worker dying there would. */
+export function withCrashHooks(activities: Activities, hooks: CrashHooks = {}): Activities {
+  return {
+    ...activities,
+    async chargeCreditPack(ref) {
+      await hooks.beforeCharge?.({ purchaseId: ref.purchaseId });
+      const charge = await activities.chargeCreditPack(ref);
+      await hooks.afterCharge?.({ purchaseId: ref.purchaseId, paymentIntentId: charge.paymentIntentId });
+      return charge;
+    },
+    async completeCreditPackPurchase(input) {
+      const result = await activities.completeCreditPackPurchase(input);
+      await hooks.afterGrant?.({ purchaseId: input.purchaseId });
+      return result;
+    },
+  };
+}
+
+/** The production activities over localstripe, with optional crash hooks. */
 export async function withPaymentsWorker<T>(
   h: PaymentsHarness,
   taskQueue: string,
   fn: () => Promise<T>,
-  hooks?: PaymentActivityHooks,
+  hooks?: CrashHooks,
 ): Promise<T> {
   const worker = await Worker.create({
     connection: h.env.nativeConnection,
     namespace: 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, payments: { gateway: h.gateway, hooks } }),
+    activities: withCrashHooks(createActivities({ db: h.t.db, stripe: h.stripe }), hooks),
   });
   return worker.runUntil(fn);
 }
@@ -70,7 +98,7 @@ export async function orgWithCard(h: PaymentsHarness, opts: { tier?: string; car
   const org = await makeOrg(h.t.db, { tier: opts.tier ?? 'max' });
   const card = opts.card === undefined ? 'pm_card_visa' : opts.card;
   if (card === null) return { ...org, customerId: undefined };
-  const { customerId } = await attachDefaultCard({ db: h.t.db, gateway: h.gateway }, org.orgId, card);
+  const { customerId } = await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, card);
   return { ...org, customerId };
 }
 

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { createStripeClient, parseStripeApiBase, stripeConfigFromEnv } from '../../src/stripe/client';
+import { ConfigError, loadConfig } from '../../src/config';
+import { createStripeClient, parseStripeApiBase, stripeFromConfig } from '../../src/stripe/client';
 import {
   InvalidSignatureError,
   isRetryableStripeError,
@@ -70,22 +71,35 @@ describe('createStripeClient', () => {
   });
 });
 
-describe('stripeConfigFromEnv', () => {
-  it('reads the key and optional base', () => {
+describe('Stripe from Config', () => {
+  it('reads the key and optional base from the environment once, in loadConfig', () => {
     expect(
-      stripeConfigFromEnv({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: ' http://127.0.0.1:1 ' }),
-    ).toEqual({
-      secretKey: 'sk_live_1',
-      apiBase: 'http://127.0.0.1:1',
-    });
-    expect(stripeConfigFromEnv({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: '' })).toEqual({
-      secretKey: 'sk_live_1',
-      apiBase: undefined,
+      loadConfig({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: ' http://127.0.0.1:1 ' }),
+    ).toMatchObject({ stripeSecretKey: 'sk_live_1', stripeApiBase: 'http://127.0.0.1:1' });
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_API_BASE: '' })).toMatchObject({
+      stripeSecretKey: 'sk_live_1',
+      stripeApiBase: undefined,
     });
   });
 
-  it('fails fast without a key', () => {
-    expect(() => stripeConfigFromEnv({})).toThrow(StripeValidationError);
+  it('builds a client pointed at the configured base', () => {
+    const stripe = stripeFromConfig(
+      loadConfig({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_API_BASE: 'http://127.0.0.1:8420' }),
+    );
+    expect(stripe).toBeInstanceOf(Stripe);
+  });
+
+  it('builds none without a key, so a worker without Stripe still runs generations', () => {
+    expect(stripeFromConfig(loadConfig({}))).toBeUndefined();
+  });
+
+  it.each([
+    [{ STRIPE_SECRET_KEY: 'pk_test_publishable' }, /secret \(sk_\) or restricted/],
+    [{ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_API_BASE: 'ftp://127.0.0.1' }, /must be http\(s\)/],
+    [{ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_API_BASE: 'http://h/v1' }, /bare origin/],
+  ])('refuses %j at boot as a ConfigError', (env, message) => {
+    expect(() => stripeFromConfig(loadConfig(env))).toThrow(ConfigError);
+    expect(() => stripeFromConfig(loadConfig(env))).toThrow(message);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StripeValidationError } from '../../src/stripe/errors';
-import { IDEMPOTENCY_KINDS, idempotencyKeyFor, type IdempotencyKind } from '../../src/stripe/gateway';
+import { IDEMPOTENCY_KINDS, idempotencyKeyFor, type IdempotencyKind } from '../../src/stripe/idempotency';
 
 describe('idempotencyKeyFor', () => {
   it('is a pure function of kind and business key', () => {
@@ -9,22 +9,21 @@ describe('idempotencyKeyFor', () => {
       idempotencyKeyFor('pi', 'period-close:org_1:2026-11'),
     );
     expect(idempotencyKeyFor('customer', 'org_1')).toBe('customer:org_1');
-    expect(idempotencyKeyFor('invoice-item', 'inv-7', 2)).toBe('invoice-item:inv-7#2');
+    expect(idempotencyKeyFor('pm-attach', 'default-card:org_1:pm_1')).toBe(
+      'pm-attach:default-card:org_1:pm_1',
+    );
   });
 
   it('gives different operations on the same business key different keys', () => {
     const keys = IDEMPOTENCY_KINDS.map((kind) => idempotencyKeyFor(kind, 'bk-1'));
     expect(new Set(keys).size).toBe(IDEMPOTENCY_KINDS.length);
-    expect(idempotencyKeyFor('invoice-item', 'bk-1', 0)).not.toBe(
-      idempotencyKeyFor('invoice-item', 'bk-1', 1),
-    );
     expect(idempotencyKeyFor('pi', 'bk-1')).not.toBe(idempotencyKeyFor('pi', 'bk-2'));
   });
 
   it('stays within Stripe’s 255-character key limit for the longest business key', () => {
     const longest = 'k'.repeat(200);
     for (const kind of IDEMPOTENCY_KINDS) {
-      expect(idempotencyKeyFor(kind, longest, 99_999).length).toBeLessThanOrEqual(255);
+      expect(idempotencyKeyFor(kind, longest).length).toBeLessThanOrEqual(255);
     }
   });
 
@@ -37,9 +36,8 @@ describe('idempotencyKeyFor', () => {
     expect(() => idempotencyKeyFor('pi', businessKey)).toThrow(StripeValidationError);
   });
 
-  it('rejects unknown kinds and bad indexes', () => {
+  it('rejects unknown kinds', () => {
     expect(() => idempotencyKeyFor('charge' as IdempotencyKind, 'bk')).toThrow(StripeValidationError);
-    expect(() => idempotencyKeyFor('invoice-item', 'bk', -1)).toThrow(StripeValidationError);
-    expect(() => idempotencyKeyFor('invoice-item', 'bk', 1.5)).toThrow(StripeValidationError);
+    expect(() => idempotencyKeyFor('invoice' as IdempotencyKind, 'bk')).toThrow(StripeValidationError);
   });
 });

@@ -1,11 +1,14 @@
 import http from 'node:http';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStripe, type LocalStripe } from '../../src/dev/localstripe';
 import { createStripeClient } from '../../src/stripe/client';
 import { InvalidSignatureError, PaymentDeclinedError, StripeValidationError } from '../../src/stripe/errors';
-import { createStripeGateway, IDEMPOTENCY_KINDS, type StripeGateway } from '../../src/stripe/gateway';
+import { ensureCustomer } from '../../src/stripe/customers';
+import { IDEMPOTENCY_KINDS } from '../../src/stripe/idempotency';
+import { chargeOffSession, chargeOnce, findPaymentByBusinessKey } from '../../src/stripe/payment-intents';
+import { attachPaymentMethod } from '../../src/stripe/payment-methods';
 import { routeStripeEvent, verifyStripeEvent } from '../../src/stripe/webhooks';
-import { startLocalStripe, type LocalStripe } from '../support/localstripe';
 
 const unique = (prefix: string) =>
   `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -13,19 +16,18 @@ const unique = (prefix: string) =>
 interface Env {
   ls: LocalStripe;
   stripe: Stripe;
-  gateway: StripeGateway;
 }
 
 async function setup(emulateIdempotency: boolean): Promise<Env> {
   const ls = await startLocalStripe({ emulateIdempotency });
   const stripe = createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
-  return { ls, stripe, gateway: createStripeGateway(stripe) };
+  return { ls, stripe };
 }
 
 async function customerWithCard(env: Env, card = 'pm_card_visa', email?: string) {
   const orgId = unique('org');
-  const { customerId } = await env.gateway.ensureCustomer(orgId, { name: 'Acme', email });
-  const { paymentMethodId } = await env.gateway.attachPaymentMethod(customerId, card, {
+  const { customerId } = await ensureCustomer(env.stripe, orgId, { name: 'Acme', email });
+  const { paymentMethodId } = await attachPaymentMethod(env.stripe, customerId, card, {
     makeDefault: true,
     businessKey: unique('attach'),
   });
@@ -48,7 +50,7 @@ function posts(env: Env, path: string, idempotencyKey?: string) {
   );
 }
 
-describe('StripeGateway against localstripe (Stripe idempotency emulated)', () => {
+describe('the Stripe adapter against localstripe (Stripe idempotency emulated)', () => {
   let env: Env;
   beforeAll(async () => {
     env = await setup(true);
@@ -60,8 +62,8 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
   describe('ensureCustomer', () => {
     it('creates one customer per org however often it is called', async () => {
       const orgId = unique('org');
-      const first = await env.gateway.ensureCustomer(orgId, { name: 'Acme' });
-      const second = await env.gateway.ensureCustomer(orgId, { name: 'Acme' });
+      const first = await ensureCustomer(env.stripe, orgId, { name: 'Acme' });
+      const second = await ensureCustomer(env.stripe, orgId, { name: 'Acme' });
 
       expect(second.customerId).toBe(first.customerId);
       const creates = posts(env, '/v1/customers', `customer:${orgId}`);
@@ -72,19 +74,19 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
 
     it('trusts a stored customer id without writing', async () => {
       const orgId = unique('org');
-      const { customerId } = await env.gateway.ensureCustomer(orgId, { name: 'Acme' });
+      const { customerId } = await ensureCustomer(env.stripe, orgId, { name: 'Acme' });
       const before = env.ls.requests.length;
 
-      const again = await env.gateway.ensureCustomer(orgId, { name: 'Acme', knownCustomerId: customerId });
+      const again = await ensureCustomer(env.stripe, orgId, { name: 'Acme', knownCustomerId: customerId });
 
       expect(again).toEqual({ customerId, source: 'known' });
       expect(env.ls.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(0);
     });
 
     it('refuses a stored customer id that belongs to another org', async () => {
-      const { customerId } = await env.gateway.ensureCustomer(unique('org'), { name: 'A' });
+      const { customerId } = await ensureCustomer(env.stripe, unique('org'), { name: 'A' });
       await expect(
-        env.gateway.ensureCustomer(unique('org'), { name: 'B', knownCustomerId: customerId }),
+        ensureCustomer(env.stripe, unique('org'), { name: 'B', knownCustomerId: customerId }),
       ).rejects.toBeInstanceOf(StripeValidationError);
     });
   });
@@ -99,28 +101,13 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
     });
 
     it('maps a card declined at attach time to PaymentDeclinedError', async () => {
-      const { customerId } = await env.gateway.ensureCustomer(unique('org'), { name: 'Acme' });
-      const err = await env.gateway
-        .attachPaymentMethod(customerId, 'pm_card_visa_chargeDeclined', {
-          makeDefault: true,
-          businessKey: unique('attach'),
-        })
-        .catch((e: unknown) => e);
+      const { customerId } = await ensureCustomer(env.stripe, unique('org'), { name: 'Acme' });
+      const err = await attachPaymentMethod(env.stripe, customerId, 'pm_card_visa_chargeDeclined', {
+        makeDefault: true,
+        businessKey: unique('attach'),
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PaymentDeclinedError);
       expect((err as PaymentDeclinedError).declineCode).toBe('card_declined');
-    });
-
-    it('detaches once and treats a second detach as done', async () => {
-      const { paymentMethodId } = await customerWithCard(env);
-      expect(
-        await env.gateway.detachPaymentMethod(paymentMethodId, { businessKey: unique('detach') }),
-      ).toEqual({ detached: true });
-      expect(
-        await env.gateway.detachPaymentMethod(paymentMethodId, { businessKey: unique('detach') }),
-      ).toEqual({
-        detached: false,
-      });
-      expect((await env.stripe.paymentMethods.retrieve(paymentMethodId)).customer).toBeNull();
     });
   });
 
@@ -129,7 +116,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const { customerId, paymentMethodId } = await customerWithCard(env);
       const businessKey = unique('period-close');
 
-      const result = await env.gateway.chargeOffSession({
+      const result = await chargeOffSession(env.stripe, {
         businessKey,
         customerId,
         amountCents: 1999,
@@ -162,7 +149,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const { customerId } = await customerWithCard(env, 'pm_card_chargeCustomerFail');
       const businessKey = unique('charge');
       const charge = () =>
-        env.gateway.chargeOnce({
+        chargeOnce(env.stripe, {
           businessKey,
           customerId,
           amountCents: 500,
@@ -188,8 +175,8 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const businessKey = unique('charge');
       const req = { businessKey, customerId, amountCents: 2500, currency: 'usd' as const, description: 'x' };
 
-      const first = await env.gateway.chargeOnce(req);
-      const second = await env.gateway.chargeOnce(req);
+      const first = await chargeOnce(env.stripe, req);
+      const second = await chargeOnce(env.stripe, req);
 
       expect(first.reused).toBe(false);
       expect(second).toEqual({ ...first, reused: true });
@@ -202,8 +189,8 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const businessKey = unique('charge');
       const req = { businessKey, customerId, amountCents: 700, currency: 'usd' as const, description: 'x' };
 
-      const first = await env.gateway.chargeOffSession(req);
-      const second = await env.gateway.chargeOffSession(req);
+      const first = await chargeOffSession(env.stripe, req);
+      const second = await chargeOffSession(env.stripe, req);
 
       expect(second.paymentIntentId).toBe(first.paymentIntentId);
       expect(posts(env, '/v1/payment_intents', `pi:${businessKey}`).map((r) => r.replayed)).toEqual([
@@ -216,7 +203,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
     it('refuses to reuse a business key for a different amount', async () => {
       const { customerId } = await customerWithCard(env);
       const businessKey = unique('charge');
-      await env.gateway.chargeOnce({
+      await chargeOnce(env.stripe, {
         businessKey,
         customerId,
         amountCents: 1000,
@@ -224,7 +211,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
         description: 'x',
       });
       await expect(
-        env.gateway.chargeOnce({
+        chargeOnce(env.stripe, {
           businessKey,
           customerId,
           amountCents: 1001,
@@ -236,11 +223,15 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
     });
 
     it('reports a customer without a default card as declined, without creating an intent', async () => {
-      const { customerId } = await env.gateway.ensureCustomer(unique('org'), { name: 'Acme' });
+      const { customerId } = await ensureCustomer(env.stripe, unique('org'), { name: 'Acme' });
       const businessKey = unique('charge');
-      const err = await env.gateway
-        .chargeOnce({ businessKey, customerId, amountCents: 100, currency: 'usd', description: 'x' })
-        .catch((e: unknown) => e);
+      const err = await chargeOnce(env.stripe, {
+        businessKey,
+        customerId,
+        amountCents: 100,
+        currency: 'usd',
+        description: 'x',
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PaymentDeclinedError);
       expect((err as PaymentDeclinedError).declineCode).toBe('no_payment_method');
       expect(posts(env, '/v1/payment_intents', `pi:${businessKey}`)).toHaveLength(0);
@@ -250,7 +241,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const before = env.ls.requests.length;
       for (const amountCents of [0, -5, 10.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) {
         await expect(
-          env.gateway.chargeOnce({
+          chargeOnce(env.stripe, {
             businessKey: unique('c'),
             customerId: 'cus_x',
             amountCents,
@@ -268,7 +259,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
       const { customerId } = await customerWithCard(env);
       const other = await customerWithCard(env);
       const businessKey = unique('charge');
-      const charged = await env.gateway.chargeOnce({
+      const charged = await chargeOnce(env.stripe, {
         businessKey,
         customerId,
         amountCents: 4200,
@@ -276,7 +267,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
         description: 'x',
       });
       // Noise so the match is not simply the only intent.
-      await env.gateway.chargeOnce({
+      await chargeOnce(env.stripe, {
         businessKey: unique('noise'),
         customerId,
         amountCents: 1,
@@ -284,7 +275,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
         description: 'x',
       });
 
-      const found = await env.gateway.findPaymentByBusinessKey(businessKey, { customerId });
+      const found = await findPaymentByBusinessKey(env.stripe, businessKey, { customerId });
 
       expect(found).toEqual({
         paymentIntentId: charged.paymentIntentId,
@@ -295,43 +286,10 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
         customerId,
         declineCode: undefined,
       });
-      expect(await env.gateway.findPaymentByBusinessKey(unique('never-charged'), { customerId })).toBeNull();
+      expect(await findPaymentByBusinessKey(env.stripe, unique('never-charged'), { customerId })).toBeNull();
       expect(
-        await env.gateway.findPaymentByBusinessKey(businessKey, { customerId: other.customerId }),
+        await findPaymentByBusinessKey(env.stripe, businessKey, { customerId: other.customerId }),
       ).toBeNull();
-    });
-  });
-
-  describe('refund', () => {
-    it('refunds once per business key', async () => {
-      const { customerId } = await customerWithCard(env);
-      const charge = await env.gateway.chargeOnce({
-        businessKey: unique('charge'),
-        customerId,
-        amountCents: 3000,
-        currency: 'usd',
-        description: 'x',
-      });
-      const businessKey = unique('refund');
-
-      const first = await env.gateway.refund({
-        businessKey,
-        paymentIntentId: charge.paymentIntentId,
-        amountCents: 1200,
-      });
-      const second = await env.gateway.refund({
-        businessKey,
-        paymentIntentId: charge.paymentIntentId,
-        amountCents: 1200,
-      });
-
-      expect(first).toMatchObject({ status: 'succeeded', amountCents: 1200, reused: false });
-      expect(second).toMatchObject({ refundId: first.refundId, reused: true });
-      const refunds = await env.stripe.refunds.list({ payment_intent: charge.paymentIntentId, limit: 100 });
-      expect(refunds.data.map((r) => r.id)).toEqual([first.refundId]);
-      await expect(
-        env.gateway.refund({ businessKey, paymentIntentId: charge.paymentIntentId, amountCents: 1300 }),
-      ).rejects.toBeInstanceOf(StripeValidationError);
     });
   });
 
@@ -366,7 +324,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
 
         const { customerId } = await customerWithCard(env);
         const businessKey = unique('hook');
-        const charge = await env.gateway.chargeOnce({
+        const charge = await chargeOnce(env.stripe, {
           businessKey,
           customerId,
           amountCents: 900,
@@ -411,7 +369,7 @@ describe('StripeGateway against localstripe (Stripe idempotency emulated)', () =
   });
 });
 
-describe('StripeGateway against plain localstripe (idempotency keys ignored, as after Stripe expires them)', () => {
+describe('the Stripe adapter against plain localstripe (idempotency keys ignored, as after Stripe expires them)', () => {
   let env: Env;
   beforeAll(async () => {
     env = await setup(false);
@@ -424,10 +382,10 @@ describe('StripeGateway against plain localstripe (idempotency keys ignored, as 
     const orgId = unique('org');
     const email = `${orgId}@example.test`;
     // Same email, different org: must not be picked up.
-    await env.gateway.ensureCustomer(unique('org'), { name: 'Other', email });
+    await ensureCustomer(env.stripe, unique('org'), { name: 'Other', email });
 
-    const first = await env.gateway.ensureCustomer(orgId, { name: 'Acme', email });
-    const second = await env.gateway.ensureCustomer(orgId, { name: 'Acme', email });
+    const first = await ensureCustomer(env.stripe, orgId, { name: 'Acme', email });
+    const second = await ensureCustomer(env.stripe, orgId, { name: 'Acme', email });
 
     expect(first.source).toBe('create');
     expect(second).toEqual({ customerId: first.customerId, source: 'lookup' });
@@ -440,31 +398,11 @@ describe('StripeGateway against plain localstripe (idempotency keys ignored, as 
     const businessKey = unique('charge');
     const req = { businessKey, customerId, amountCents: 1234, currency: 'usd' as const, description: 'x' };
 
-    const first = await env.gateway.chargeOnce(req);
-    const second = await env.gateway.chargeOnce(req);
+    const first = await chargeOnce(env.stripe, req);
+    const second = await chargeOnce(env.stripe, req);
 
     expect(second.paymentIntentId).toBe(first.paymentIntentId);
     expect(second.reused).toBe(true);
     expect(await intentsWithKey(env, customerId, businessKey)).toHaveLength(1);
-  });
-
-  it('refund reuses the refund carrying the business key', async () => {
-    const { customerId } = await customerWithCard(env);
-    const charge = await env.gateway.chargeOnce({
-      businessKey: unique('c'),
-      customerId,
-      amountCents: 800,
-      currency: 'usd',
-      description: 'x',
-    });
-    const businessKey = unique('refund');
-
-    const first = await env.gateway.refund({ businessKey, paymentIntentId: charge.paymentIntentId });
-    const second = await env.gateway.refund({ businessKey, paymentIntentId: charge.paymentIntentId });
-
-    expect(first).toMatchObject({ amountCents: 800, reused: false });
-    expect(second).toMatchObject({ refundId: first.refundId, reused: true });
-    const refunds = await env.stripe.refunds.list({ payment_intent: charge.paymentIntentId, limit: 100 });
-    expect(refunds.data).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
-// Test harness: a real localstripe process (stateful fake Stripe) behind a
-// small loopback proxy. Code under test points its STRIPE_API_BASE at the
-// proxy and never learns it is not talking to Stripe.
+// A real localstripe process (stateful fake Stripe) behind a small loopback
+// proxy, for `npm run dev` and the tests. Code pointed at the proxy (its
+// Stripe instance built with this apiBase) never learns it is not talking to
+// Stripe. It lives in src/ because dev mode starts it; tests import it from here.
 //
 // The proxy exists because localstripe (1.15.x) differs from the Stripe API in
 // ways that would otherwise force test-only branches into src/. Each shim
@@ -30,8 +31,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { TOOLS_BIN } from '../temporal/executables';
 import { freePort } from './ports';
 
 export interface RecordedRequest {
@@ -61,13 +61,11 @@ export interface StartLocalStripeOptions {
   startupTimeoutMs?: number;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET_KEY = 'sk_test_localstripe';
 
+/** The one scripts/install-tools.sh installs, else whichever `localstripe` is on PATH. */
 export function resolveLocalStripeBinary(): string {
-  const fromEnv = process.env.LOCALSTRIPE_BIN;
-  if (fromEnv) return fromEnv;
-  const venvBinary = path.join(REPO_ROOT, '.tools', 'venv', 'bin', 'localstripe');
+  const venvBinary = `${TOOLS_BIN}localstripe`;
   try {
     accessSync(venvBinary, fsConstants.X_OK);
     return venvBinary;
