@@ -7,7 +7,7 @@ import {
 } from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
 import { CREDIT_PACKS } from '../credits/packs';
-import { ERROR_STATUS } from '../errors';
+import { ERROR_CODES } from '../errors';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
@@ -51,7 +51,7 @@ const creditAmount: JsonSchema = { type: 'integer', minimum: 0, maximum: MAX_CRE
 export const errorSchema = object({
   error: object(
     {
-      code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+      code: { type: 'string', enum: ERROR_CODES },
       message: { type: 'string' },
       details: { type: 'object', additionalProperties: true },
     },
