@@ -8,6 +8,8 @@ import {
 import { GENERATION_FORMATS } from '../credits/formats';
 import { CREDIT_PACKS } from '../credits/packs';
 import { ERROR_CODES } from '../errors';
+import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../generations/statuses';
+import { PURCHASE_STATUSES } from '../payments/statuses';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
@@ -21,9 +23,6 @@ import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
  * characters (code points), as JSON Schema, Ajv and src/credits/amounts.ts all do.
  */
 export type JsonSchema = Record<string, unknown>;
-
-const GENERATION_STATUSES = ['running', 'completed', 'failed', 'expired'] as const;
-const RESERVATION_STATUSES = ['held', 'captured', 'released', 'expired'] as const;
 
 const int = (minimum = 0): JsonSchema => ({ type: 'integer', minimum });
 /** Free text and ids in requests: see TEXT_PATTERN (src/credits/amounts.ts). */
@@ -265,7 +264,7 @@ export const creditPackViewSchema = object({
   purchaseId: { type: 'string' },
   ...priceFields,
   credits: int(1),
-  status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+  status: { type: 'string', enum: [...PURCHASE_STATUSES] },
   paymentIntentId: nullable('string'),
   declineCode: nullable('string'),
   createdAt: dateTime,
