@@ -1,41 +1,63 @@
-/**
- * The small set of domain errors. Each has a stable string code that clients can branch on; the HTTP
- * status and the Temporal failure type are derived from the code in exactly one place each.
- */
-export const ERROR_STATUS = {
-  VALIDATION_FAILED: 400,
-  UNKNOWN_FORMAT: 400,
-  /** The body is not parseable JSON (or is empty while declared JSON): nothing to validate field by field. */
-  MALFORMED_JSON: 400,
-  /** A Stripe webhook whose signature is missing, forged or stale: nothing in it is applied. */
-  INVALID_SIGNATURE: 400,
-  UNAUTHENTICATED: 401,
-  BILLING_EXHAUSTED: 402,
-  PAYMENT_DECLINED: 402,
-  NOT_FOUND: 404,
-  /** The path exists but not for this method; the `Allow` header lists the methods it has. */
-  METHOD_NOT_ALLOWED: 405,
-  /** The client did not send a complete request in time. */
-  REQUEST_TIMEOUT: 408,
-  IDEMPOTENCY_KEY_REUSED: 409,
-  GENERATION_ALREADY_ENDED: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  /** The request's headers exceed the server's limit (Node's 16 KB by default). */
-  HEADERS_TOO_LARGE: 431,
-  /** A completion whose actual cost is above the format's ceiling: the hold stays for a valid ending. */
-  ACTUAL_COST_IMPLAUSIBLE: 422,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  KILL_SWITCH: 503,
-  NOT_READY: 503,
-  /** PostgreSQL cannot be reached (restart, failover): retry after Retry-After; nothing was half-written. */
-  DATABASE_UNAVAILABLE: 503,
-  /** Temporal or the workers did not answer in time: retry with the same Idempotency-Key. */
-  ENGINE_UNAVAILABLE: 503,
-} as const;
+/** What a code means to whoever receives it: over HTTP, and to a Temporal retry policy. */
+export interface ErrorSpec {
+  status: number;
+  /**
+   * Whether the same request could succeed later (a dependency or the server comes back, a limit
+   * resets). A code that is not retryable is never retried by a workflow's retry policy either.
+   */
+  retryable: boolean;
+  /** The answer may say when to come back: a `Retry-After` header from `details.retryAfterSeconds`. */
+  retryAfter?: boolean;
+}
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+/**
+ * The small set of domain errors, in one table. Each has a stable string code that clients can branch
+ * on; its HTTP status, whether it is worth retrying, and the workflows' non-retryable error types
+ * (src/temporal/failures.ts) are all read from here. Pure data: workflows import this module.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, retryable: false },
+  UNKNOWN_FORMAT: { status: 400, retryable: false },
+  /** The body is not parseable JSON (or is empty while declared JSON): nothing to validate field by field. */
+  MALFORMED_JSON: { status: 400, retryable: false },
+  /** A Stripe webhook whose signature is missing, forged or stale: nothing in it is applied. */
+  INVALID_SIGNATURE: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  BILLING_EXHAUSTED: { status: 402, retryable: false },
+  PAYMENT_DECLINED: { status: 402, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  /** The path exists but not for this method; the `Allow` header lists the methods it has. */
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  /** The client did not send a complete request in time. */
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, retryable: false },
+  GENERATION_ALREADY_ENDED: { status: 409, retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  /** The request's headers exceed the server's limit (Node's 16 KB by default). */
+  HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  /** A completion whose actual cost is above the format's ceiling: the hold stays for a valid ending. */
+  ACTUAL_COST_IMPLAUSIBLE: { status: 422, retryable: false },
+  RATE_LIMITED: { status: 429, retryable: true, retryAfter: true },
+  INTERNAL_ERROR: { status: 500, retryable: false },
+  KILL_SWITCH: { status: 503, retryable: true, retryAfter: true },
+  NOT_READY: { status: 503, retryable: true, retryAfter: true },
+  /** PostgreSQL cannot be reached (restart, failover): retry after Retry-After; nothing was half-written. */
+  DATABASE_UNAVAILABLE: { status: 503, retryable: true, retryAfter: true },
+  /** Temporal or the workers did not answer in time: retry with the same Idempotency-Key. */
+  ENGINE_UNAVAILABLE: { status: 503, retryable: true, retryAfter: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export const errorSpec = (code: ErrorCode): ErrorSpec => ERRORS[code];
+
+/** Code -> HTTP status, for callers that only need the status. */
+export const ERROR_STATUS = Object.fromEntries(ERROR_CODES.map((code) => [code, ERRORS[code].status])) as {
+  readonly [C in ErrorCode]: (typeof ERRORS)[C]['status'];
+};
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -48,12 +70,12 @@ export class DomainError extends Error {
   }
 
   get httpStatus(): number {
-    return ERROR_STATUS[this.code];
+    return ERRORS[this.code].status;
   }
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, value);
 }
 
 /** A DomainError as workflow state and results carry it through Temporal: plain data. */

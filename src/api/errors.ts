@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unknownFormat } from '../credits/formats';
 import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
-import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors';
+import { DomainError, ERROR_STATUS, errorSpec, type ErrorCode } from '../errors';
 import { noteFailure } from './request-log';
 
 /** The one error shape of the API: `{"error": {"code", "message", "details"?}}`. */
@@ -124,7 +124,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       return reply.code(ERROR_STATUS.INTERNAL_ERROR).send(errorBody(internal));
     }
     const retryAfter = domain.details?.retryAfterSeconds;
-    if ((domain.httpStatus === 429 || domain.httpStatus === 503) && typeof retryAfter === 'number') {
+    if (errorSpec(domain.code).retryAfter && typeof retryAfter === 'number') {
       reply.header('retry-after', String(retryAfter));
     }
     if (domain.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode } from '../errors';
+import { errorSpec, type ErrorCode } from '../errors';
 import { errorsOf, type ApiRoute } from './route';
 import { errorSchema, type JsonSchema } from './schemas';
 
@@ -19,8 +19,6 @@ function parameters(location: 'path' | 'query' | 'header', schema: JsonSchema | 
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
-/** Statuses that tell the caller to come back later, and may say when. */
-const RETRYABLE_STATUSES = new Set([429, 503]);
 const retryAfter = {
   'Retry-After': {
     description: 'Seconds to wait before retrying, when the server can tell.',
@@ -34,13 +32,16 @@ function responses(route: ApiRoute) {
     if (Number(status) < 400) out[status] = { description: 'OK', content: json(schema) };
   }
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of errorsOf(route))
-    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of errorsOf(route)) {
+    const { status } = errorSpec(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     const own = route.schema.response[status];
     out[String(status)] = {
       description: `error.code: ${codes.join(' | ')}`,
-      ...(RETRYABLE_STATUSES.has(status) ? { headers: retryAfter } : {}),
+      // Codes that tell the caller to come back later may say when.
+      ...(codes.some((c) => errorSpec(c).retryAfter) ? { headers: retryAfter } : {}),
       content: json(own ?? { $ref: '#/components/schemas/Error' }),
     };
   }

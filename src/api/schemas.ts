@@ -7,7 +7,9 @@ import {
 } from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
 import { CREDIT_PACKS } from '../credits/packs';
-import { ERROR_STATUS } from '../errors';
+import { ERROR_CODES } from '../errors';
+import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../generations/statuses';
+import { PURCHASE_STATUSES } from '../payments/statuses';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
@@ -21,9 +23,6 @@ import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
  * characters (code points), as JSON Schema, Ajv and src/credits/amounts.ts all do.
  */
 export type JsonSchema = Record<string, unknown>;
-
-const GENERATION_STATUSES = ['running', 'completed', 'failed', 'expired'] as const;
-const RESERVATION_STATUSES = ['held', 'captured', 'released', 'expired'] as const;
 
 const int = (minimum = 0): JsonSchema => ({ type: 'integer', minimum });
 /** Free text and ids in requests: see TEXT_PATTERN (src/credits/amounts.ts). */
@@ -51,7 +50,7 @@ const creditAmount: JsonSchema = { type: 'integer', minimum: 0, maximum: MAX_CRE
 export const errorSchema = object({
   error: object(
     {
-      code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+      code: { type: 'string', enum: ERROR_CODES },
       message: { type: 'string' },
       details: { type: 'object', additionalProperties: true },
     },
@@ -265,7 +264,7 @@ export const creditPackViewSchema = object({
   purchaseId: { type: 'string' },
   ...priceFields,
   credits: int(1),
-  status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+  status: { type: 'string', enum: [...PURCHASE_STATUSES] },
   paymentIntentId: nullable('string'),
   declineCode: nullable('string'),
   createdAt: dateTime,

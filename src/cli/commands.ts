@@ -4,9 +4,9 @@ import { createApiKey, disableApiKey, setOrganizationDisabled } from '../auth/ap
 import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
 import type { Db } from '../db/pool';
-import type { BillingMode } from '../db/schema';
 import { DomainError } from '../errors';
 import { createOrganization, createProject } from '../orgs/orgs';
+import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
 
 /**
  * The admin CLI (`layers-billing`): one JSON document on stdout per command; on failure a message on
@@ -36,7 +36,6 @@ interface Command {
 
 /** The tiers the migrations create (a test keeps this equal to the `tiers` table). */
 export const TIERS = ['free', 'plus', 'pro', 'max', 'generative', 'team'] as const;
-const MODES = ['agency', 'byo'] as const;
 
 const positiveCredits = (raw: string) =>
   /^[0-9]+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_CREDITS_PER_OPERATION
@@ -69,7 +68,7 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             name: 'mode',
             value: '<mode>',
             description: 'billing mode: agency (we pay ad spend) or byo (own ad accounts); default byo',
-            choices: MODES,
+            choices: BILLING_MODES,
           },
         ],
         async run(db, v) {

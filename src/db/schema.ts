@@ -1,4 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { LedgerEntryType } from '../credits/entry-types';
+import type { GenerationStatus, ReservationStatus } from '../generations/statuses';
+import type { BillingMode, BillingStatus } from '../orgs/statuses';
+import type { PurchaseStatus } from '../payments/statuses';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -7,12 +11,11 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 type Int8 = number;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 
-export type BillingMode = 'agency' | 'byo';
-export type BillingStatus = 'active' | 'past_due' | 'paused' | 'canceled';
-export type GenerationStatus = 'running' | 'completed' | 'failed' | 'expired';
-export type ReservationStatus = 'held' | 'captured' | 'released' | 'expired';
-export type LedgerEntryType =
-  'grant_included' | 'grant_prepaid' | 'reserve' | 'capture' | 'release' | 'expire';
+// Each column's allowed values are spelled once, near their domain; re-exported here for the columns.
+export type { BillingMode, BillingStatus } from '../orgs/statuses';
+export type { GenerationStatus, ReservationStatus } from '../generations/statuses';
+export type { LedgerEntryType } from '../credits/entry-types';
+export type { PurchaseStatus } from '../payments/statuses';
 
 export interface TiersTable {
   id: string;
@@ -113,7 +116,9 @@ export interface ApiKeysTable {
   disabled_at: Date | null;
 }
 
-export type IdempotencyStatus = 'pending' | 'completed';
+/** Only the API's idempotency records (src/api/idempotency.ts) have these; migration 0002 checks them. */
+export const IDEMPOTENCY_STATUSES = ['pending', 'completed'] as const;
+export type IdempotencyStatus = (typeof IDEMPOTENCY_STATUSES)[number];
 
 export interface IdempotencyKeysTable {
   org_id: string;
@@ -134,8 +139,6 @@ export interface StripeCustomersTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
-
-export type PurchaseStatus = 'pending' | 'succeeded' | 'failed';
 
 export interface CreditPackPurchasesTable {
   id: string;

@@ -1,11 +1,11 @@
 import type { Db } from '../db/pool';
-import type { BillingMode } from '../db/schema';
 import { periodContaining } from '../billing/period';
 import { requireNonEmpty } from '../credits/amounts';
 import { getCreditsSnapshot, grantCredits } from '../credits/ledger';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import { DomainError, invalid, notFound } from '../errors';
 import { newId } from '../ids';
+import { BILLING_MODES, type BillingMode } from './statuses';
 
 export interface CreateOrgInput {
   name: string;
@@ -29,7 +29,7 @@ export interface CreatedOrg {
 export async function createOrganization(db: Db, input: CreateOrgInput): Promise<CreatedOrg> {
   const name = requireNonEmpty('name', input.name);
   const mode = input.mode ?? 'byo';
-  if (mode !== 'agency' && mode !== 'byo') throw invalid('mode', 'must be agency or byo');
+  if (!BILLING_MODES.includes(mode)) throw invalid('mode', `must be ${BILLING_MODES.join(' or ')}`);
   const anchor = input.anchor ?? new Date();
   const tier = await db.selectFrom('tiers').selectAll().where('id', '=', input.tier).executeTakeFirst();
   if (!tier)

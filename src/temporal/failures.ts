@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isRefusedInput } from '../db/refusal';
-import { DomainError, isErrorCode, type ErrorCode } from '../errors';
+import { DomainError, ERROR_CODES, errorSpec, isErrorCode, type ErrorCode } from '../errors';
 
 /**
  * Domain errors cross Temporal as non-retryable ApplicationFailures whose `type` is the stable code, so
@@ -48,15 +48,12 @@ export function domainErrorFrom(err: unknown): DomainError | undefined {
   return undefined;
 }
 
-/** Codes the workflows' retry policies must never retry. */
-export const NON_RETRYABLE_CODES: ErrorCode[] = [
-  'VALIDATION_FAILED',
-  'UNKNOWN_FORMAT',
-  'NOT_FOUND',
-  'IDEMPOTENCY_KEY_REUSED',
-  'GENERATION_ALREADY_ENDED',
-  'PAYMENT_DECLINED',
-];
+/**
+ * Codes the workflows' retry policies must never retry: every code src/errors.ts does not call
+ * retryable. (asActivity already marks each DomainError non-retryable; this holds the line for a
+ * failure of such a type that reaches the policy some other way.)
+ */
+export const NON_RETRYABLE_CODES: ErrorCode[] = ERROR_CODES.filter((code) => !errorSpec(code).retryable);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
