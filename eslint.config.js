@@ -12,12 +12,6 @@ import tseslint from 'typescript-eslint';
 const ENTRY_POINTS = ['src/main.ts', 'src/dev/**/*.ts', 'src/temporal/worker.ts'];
 
 /**
- * TEMPORARY: `src/dev/stripe.ts` imports `test/support/localstripe.ts`, which is moving into src/ on
- * another branch. Drop this entry once that lands, so the dev launcher is held to "never test/" too.
- */
-const TEMPORARY_EXCEPTIONS = ['src/dev/stripe.ts'];
-
-/**
  * The only modules under src/ a workflow may import runtime code from: pure (no I/O, no clock, no
  * randomness), because they run inside Temporal's deterministic sandbox. They may import only each other
  * and @temporalio/common, so the list is closed.
@@ -95,14 +89,13 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: [...ENTRY_POINTS, ...TEMPORARY_EXCEPTIONS],
+    ignores: ENTRY_POINTS,
     rules: {
       'no-restricted-imports': ['error', { patterns: [neverTest, neverActivities, neverWorkflowCode] }],
     },
   },
   {
     files: ENTRY_POINTS,
-    ignores: TEMPORARY_EXCEPTIONS,
     rules: { 'no-restricted-imports': ['error', { patterns: [neverTest] }] },
   },
   ...workflowSafeBlocks,
