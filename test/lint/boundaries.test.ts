@@ -38,8 +38,8 @@ describe('src/ never imports test/', () => {
     await allowed('src/dev/main.ts', "import { createDb } from '../db/pool';");
   });
 
-  it('keeps the one temporary exception to that file', async () => {
-    await allowed('src/dev/stripe.ts', "import { startLocalStripe } from '../../test/support/localstripe';");
+  it('holds the dev launcher to it too: nothing in src/ imports test code', async () => {
+    await refused('src/dev/stripe.ts', "import { startLocalStripe } from '../../test/support/localstripe';");
   });
 });
 

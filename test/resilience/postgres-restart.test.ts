@@ -126,8 +126,11 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: 'restart-test',
     PORT: String(apiPort),
     LOG_LEVEL: 'warn',
+    // The load is one org's; the limits are not what this test measures.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
+    RATE_LIMIT_ORG_PER_SECOND: '100000',
+    RATE_LIMIT_ORG_BURST: '100000',
   };
   const worker = launch('worker', env);
   launch('api', env);
