@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
+import { createActivities } from '../activities/index';
+import { migrateToLatest } from '../src/db/migrate';
+import { createDb, type Db } from '../src/db/pool';
+import { createGenerationClient, type GenerationClient } from '../src/generations/client';
+import { generationWorkflowId } from '../src/generations/ids';
+import { newId } from '../src/ids';
+import { purchaseCreditPack } from '../src/payments/client';
+import { attachDefaultCard } from '../src/payments/customers';
+import { creditPackWorkflowId } from '../src/payments/ids';
+import { openCreditPackPurchase } from '../src/payments/purchases';
+import { createStripeClient } from '../src/stripe/client';
+import { createStripeGateway, type StripeGateway } from '../src/stripe/gateway';
+import { workflowBundle } from '../src/temporal/worker';
+import { makeOrg } from '../test/support/fixtures';
+import { startLocalStripe, type LocalStripe } from '../test/support/localstripe';
+import { databaseUrl, withAdmin } from '../test/support/postgres';
+import { createTimeSkippingEnv } from '../test/support/temporal';
+
+/**
+ * The recorded histories of every workflow, replayed by test/workflows/replay.test.ts:
+ * test/fixtures/histories/<workflow>/<version>/<scenario>.json, one folder per version of the workflow
+ * code that recorded them. Name a new version here whenever a change alters the commands a workflow
+ * issues (it must be guarded with patched()), then `npm run record:histories`. A recorded history is
+ * frozen: it stands for workflows of that code still running in production, so a version's folder is
+ * deleted only once no run of that code can be alive.
+ */
+export const WORKFLOW_HISTORIES = {
+  /** One history per way a generation ends. */
+  generation: {
+    currentVersion: 'v3-local-ledger',
+    scenarios: ['completed', 'failed', 'expired', 'rejected', 'deadline-passed', 'refused-completion'],
+  },
+  /** One history per way a credit-pack purchase settles. */
+  'credit-pack': {
+    currentVersion: 'v1',
+    scenarios: ['succeeded', 'declined', 'no-card', 'answer-lost', 'never-charged'],
+  },
+} as const satisfies Record<string, { currentVersion: string; scenarios: readonly string[] }>;
+
+export type WorkflowName = keyof typeof WORKFLOW_HISTORIES;
+type Scenario<W extends WorkflowName> = (typeof WORKFLOW_HISTORIES)[W]['scenarios'][number];
+
+export const HISTORIES = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
+
+export const fixture = <W extends WorkflowName>(
+  workflow: W,
+  scenario: Scenario<W>,
+  version: string = WORKFLOW_HISTORIES[workflow].currentVersion,
+): string => `${HISTORIES}${workflow}/${version}/${scenario}.json`;
+
+const missing = <W extends WorkflowName>(workflow: W): Scenario<W>[] =>
+  (WORKFLOW_HISTORIES[workflow].scenarios as readonly Scenario<W>[]).filter(
+    (s) => !existsSync(fixture(workflow, s)),
+  );
+
+interface Recorder {
+  db: Db;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+}
+
+/** `npm run record:histories`: records the scenarios each workflow's current version has no history of. */
+async function record(): Promise<void> {
+  const todo = { generation: missing('generation'), creditPack: missing('credit-pack') };
+  if (todo.generation.length + todo.creditPack.length === 0)
+    console.log('every scenario of every current version is recorded already');
+  // Even then the run goes through the teardown below: importing the Temporal SDK loads its native
+  // runtime, which keeps the process alive until the test environment's teardown shuts it down.
+  const name = `layers_record_${randomBytes(4).toString('hex')}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+  const db = createDb(databaseUrl(name));
+  const env = await createTimeSkippingEnv();
+  // Only a purchase talks to Stripe: localstripe runs only when a credit-pack history is missing.
+  let ls: LocalStripe | undefined;
+  try {
+    await migrateToLatest(db);
+    ls = todo.creditPack.length > 0 ? await startLocalStripe() : undefined;
+    const gateway =
+      ls && createStripeGateway(createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase }));
+    const r: Recorder = { db, env, taskQueue: 'record-histories' };
+    // Started before any worker polls, with a deadline that has passed by the time one does.
+    const late = todo.generation.includes('deadline-passed') ? await startWithoutWorker(r) : undefined;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: r.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ db, payments: gateway ? { gateway } : undefined }),
+      interceptors: { activity: [chargeTrouble] },
+    });
+    await worker.runUntil(async () => {
+      for (const scenario of todo.generation) await recordGeneration(r, scenario, late);
+      for (const scenario of todo.creditPack) await recordCreditPack(r, gateway!, scenario);
+    });
+  } finally {
+    await Promise.allSettled([env.teardown(), ls?.stop()]);
+    await db.destroy();
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  }
+}
+
+/**
+ * Waits for the workflow to end (waiting on its result lets the test server skip its timers), then
+ * writes its history. A purchase's row is opened before its workflow starts: wait for the workflow too.
+ */
+async function save<W extends WorkflowName>(
+  r: Recorder,
+  workflow: W,
+  scenario: Scenario<W>,
+  workflowId: string,
+) {
+  const handle = r.env.client.workflow.getHandle(workflowId);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await handle.result();
+      break;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) || attempt >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const path = fixture(workflow, scenario);
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  writeFileSync(path, JSON.stringify(await handle.fetchHistory(), null, 1));
+  console.log(`recorded ${path}`);
+}
+
+// ---- generation ----
+
+const generationClient = (r: Recorder, engineTimeoutMs?: number): GenerationClient =>
+  createGenerationClient(r.env.client, {
+    taskQueue: r.taskQueue,
+    holdTimeoutMs: 60 * 60 * 1000,
+    engineTimeoutMs,
+  });
+
+async function recordGeneration(
+  r: Recorder,
+  scenario: Scenario<'generation'>,
+  late: { orgId: string; generationId: string } | undefined,
+): Promise<void> {
+  const client = generationClient(r);
+  const { orgId, generationId } =
+    scenario === 'deadline-passed' ? late! : await startOne(r, client, scenario);
+  if (scenario === 'completed')
+    await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo-3' });
+  if (scenario === 'failed') await client.fail(orgId, generationId, 'provider error');
+  if (scenario === 'refused-completion')
+    await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo\u0000-3' }).catch(() => {});
+  await save(r, 'generation', scenario, generationWorkflowId(orgId, generationId));
+}
+
+async function startOne(r: Recorder, client: GenerationClient, scenario: Scenario<'generation'>) {
+  const { orgId, projectId } = await makeOrg(r.db, { prepaid: scenario === 'rejected' ? 10 : 500 });
+  const generationId = newId('gen');
+  await client.start({ orgId, projectId, generationId, format: 'video_remix' });
+  return { orgId, generationId };
+}
+
+async function startWithoutWorker(r: Recorder) {
+  const { orgId, projectId } = await makeOrg(r.db, { prepaid: 500 });
+  const generationId = newId('gen');
+  await generationClient(r, 500)
+    .start({ orgId, projectId, generationId, format: 'video_remix' })
+    .catch(() => {});
+  return { orgId, generationId };
+}
+
+// ---- credit pack ----
+
+/** localstripe's test cards: one that pays, one whose charge the issuer declines; or no card at all. */
+const CARDS: Record<Scenario<'credit-pack'>, string | null> = {
+  succeeded: 'pm_card_visa',
+  declined: 'pm_card_chargeCustomerFail',
+  'no-card': null,
+  'answer-lost': 'pm_card_visa',
+  'never-charged': 'pm_card_visa',
+};
+
+/**
+ * Orgs whose charge runs into trouble, by org id: the charge is made but its answer is lost (the
+ * workflow settles by looking the payment up), or it never reaches Stripe in the whole charge window
+ * (the look-up finds nothing and the purchase fails). Non-retryable, so the workflow moves on at once.
+ */
+const trouble = new Map<string, 'answer-lost' | 'never-charged'>();
+
+const chargeTrouble: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      const orgId = (input.args[0] as { orgId?: string } | undefined)?.orgId;
+      const kind = ctx.info.activityType === 'chargeCreditPack' && orgId ? trouble.get(orgId) : undefined;
+      if (kind === 'never-charged')
+        throw ApplicationFailure.nonRetryable(
+          'Stripe unreachable for the whole charge window',
+          'SimulatedOutage',
+        );
+      const result = await next(input);
+      if (kind === 'answer-lost')
+        throw ApplicationFailure.nonRetryable('the charge response was lost', 'SimulatedLoss');
+      return result;
+    },
+  },
+});
+
+async function recordCreditPack(r: Recorder, gateway: StripeGateway, scenario: Scenario<'credit-pack'>) {
+  const { orgId } = await makeOrg(r.db, { tier: 'max' });
+  const card = CARDS[scenario];
+  if (card) await attachDefaultCard({ db: r.db, gateway }, orgId, card);
+  if (scenario === 'answer-lost' || scenario === 'never-charged') trouble.set(orgId, scenario);
+  const request = { orgId, packId: 'pack_100', idempotencyKey: `record-${scenario}` };
+  // A decline is the workflow's answer too (PAYMENT_DECLINED): the history is what is recorded.
+  const purchase = purchaseCreditPack({ ...r, client: r.env.client }, request).catch(() => {});
+  // The same key names the same purchase row, so this only reads its id.
+  const { id } = await openCreditPackPurchase(r.db, request);
+  await save(r, 'credit-pack', scenario, creditPackWorkflowId(orgId, id));
+  await purchase;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await record();
