@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type Stripe from 'stripe';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -16,10 +17,9 @@ import { attachDefaultCard } from '../src/payments/customers';
 import { creditPackWorkflowId } from '../src/payments/ids';
 import { openCreditPackPurchase } from '../src/payments/purchases';
 import { createStripeClient } from '../src/stripe/client';
-import { createStripeGateway, type StripeGateway } from '../src/stripe/gateway';
 import { workflowBundle } from '../src/temporal/worker';
 import { makeOrg } from '../test/support/fixtures';
-import { startLocalStripe, type LocalStripe } from '../test/support/localstripe';
+import { startLocalStripe, type LocalStripe } from '../src/dev/localstripe';
 import { databaseUrl, withAdmin } from '../test/support/postgres';
 import { createTimeSkippingEnv } from '../test/support/temporal';
 
@@ -82,8 +82,7 @@ async function record(): Promise<void> {
   try {
     await migrateToLatest(db);
     ls = todo.creditPack.length > 0 ? await startLocalStripe() : undefined;
-    const gateway =
-      ls && createStripeGateway(createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase }));
+    const stripe = ls && createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
     const r: Recorder = { db, env, taskQueue: 'record-histories' };
     // Started before any worker polls, with a deadline that has passed by the time one does.
     const late = todo.generation.includes('deadline-passed') ? await startWithoutWorker(r) : undefined;
@@ -92,12 +91,12 @@ async function record(): Promise<void> {
       namespace: 'default',
       taskQueue: r.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ db, payments: gateway ? { gateway } : undefined }),
+      activities: createActivities({ db, stripe }),
       interceptors: { activity: [chargeTrouble] },
     });
     await worker.runUntil(async () => {
       for (const scenario of todo.generation) await recordGeneration(r, scenario, late);
-      for (const scenario of todo.creditPack) await recordCreditPack(r, gateway!, scenario);
+      for (const scenario of todo.creditPack) await recordCreditPack(r, stripe!, scenario);
     });
   } finally {
     await Promise.allSettled([env.teardown(), ls?.stop()]);
@@ -209,10 +208,10 @@ const chargeTrouble: ActivityInterceptorsFactory = (ctx) => ({
   },
 });
 
-async function recordCreditPack(r: Recorder, gateway: StripeGateway, scenario: Scenario<'credit-pack'>) {
+async function recordCreditPack(r: Recorder, stripe: Stripe, scenario: Scenario<'credit-pack'>) {
   const { orgId } = await makeOrg(r.db, { tier: 'max' });
   const card = CARDS[scenario];
-  if (card) await attachDefaultCard({ db: r.db, gateway }, orgId, card);
+  if (card) await attachDefaultCard({ db: r.db, stripe }, orgId, card);
   if (scenario === 'answer-lost' || scenario === 'never-charged') trouble.set(orgId, scenario);
   const request = { orgId, packId: 'pack_100', idempotencyKey: `record-${scenario}` };
   // A decline is the workflow's answer too (PAYMENT_DECLINED): the history is what is recorded.
