@@ -262,6 +262,23 @@ describe('Idempotency-Key on POST /v1/generations', () => {
     expect(res.status).toBe(201);
     expect(res.body.generationId).toBe(generationId);
     expect(await reservationsOf(org.orgId)).toBe(1);
+    // The taken-over claim is completed like any other: the next retry replays it.
+    const again = await create(org, body, key);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(res.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const row = await h.t.db
+      .selectFrom('idempotency_keys')
+      .select(['status', 'generation_id'])
+      .where('org_id', '=', org.orgId)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'completed', generation_id: generationId });
+    const done = await h.call('POST', `/v1/generations/${generationId}/complete`, {
+      key: org.apiKey,
+      json: { actualCredits: 100 },
+    });
+    expect(done.status).toBe(200);
   });
 
   it('stores a 402 too: the same key replays it even after a top-up', async () => {

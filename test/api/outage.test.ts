@@ -3,12 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
-import { requestHash, runIdempotent } from '../../src/api/idempotency';
 import { findDrift } from '../../src/credits/reconcile';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../src/db/outage';
 import { createDb, type Db } from '../../src/db/pool';
-import { DomainError } from '../../src/errors';
-import { newId } from '../../src/ids';
 import { callApi, startApiHarness, type ApiHarness, type ApiResponse, type TestOrg } from '../support/api';
 import { contractBreaches, countByStatus, runGenerationLoad } from '../support/outage-load';
 import { freePort } from '../support/ports';
@@ -137,95 +134,5 @@ describe('when PostgreSQL ends every session under load', () => {
       .execute();
     expect(held).toEqual([]);
     console.log('answers by status while sessions were ended:', countByStatus(result.answers));
-  });
-});
-
-describe('an Idempotency-Key whose first request died mid-way', () => {
-  it('is taken over by the retry, which completes the same generation once', async () => {
-    // What a process that crashed (or met an outage) right after claiming the key leaves behind.
-    const key = randomUUID();
-    const body = { projectId: org.projectId, format: 'auto' };
-    const generationId = newId('gen');
-    await h.t.db
-      .insertInto('idempotency_keys')
-      .values({
-        org_id: org.orgId,
-        key,
-        request_hash: requestHash('POST', '/v1/generations', body),
-        generation_id: generationId,
-        status: 'pending',
-      })
-      .execute();
-
-    const send = () =>
-      h.call('POST', '/v1/generations', { key: org.apiKey, json: body, headers: { 'idempotency-key': key } });
-    const retry = await send();
-    expect(retry.status).toBe(201);
-    expect(retry.body.generationId).toBe(generationId);
-    const again = await send();
-    expect(again.status).toBe(201);
-    expect(again.body).toEqual(retry.body);
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const row = await h.t.db
-      .selectFrom('idempotency_keys')
-      .select(['status', 'generation_id'])
-      .where('org_id', '=', org.orgId)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'completed', generation_id: generationId });
-    const generations = await h.t.db
-      .selectFrom('generations')
-      .select('id')
-      .where('id', '=', generationId)
-      .execute();
-    expect(generations).toHaveLength(1);
-
-    const done = await h.call('POST', `/v1/generations/${generationId}/complete`, {
-      key: org.apiKey,
-      json: { actualCredits: 100 },
-    });
-    expect(done.status).toBe(200);
-  });
-
-  it('keeps the claim after a retryable 503, so the retry cannot start a second generation', async () => {
-    const scope = { orgId: org.orgId, key: randomUUID(), requestHash: 'h' };
-    const used: string[] = [];
-    const unavailable = (generationId: string) => {
-      used.push(generationId);
-      // The work may have started the generation before the engine stopped answering.
-      return Promise.reject(new DomainError('ENGINE_UNAVAILABLE', 'no answer in time'));
-    };
-    await expect(runIdempotent(h.t.db, scope, () => newId('gen'), unavailable)).rejects.toMatchObject({
-      code: 'ENGINE_UNAVAILABLE',
-    });
-    const second = await runIdempotent(
-      h.t.db,
-      scope,
-      () => newId('gen'),
-      async (generationId) => {
-        used.push(generationId);
-        return { status: 201, body: { generationId } };
-      },
-    );
-    expect(used[1]).toBe(used[0]);
-    expect(second).toEqual({ status: 201, body: { generationId: used[0] }, replayed: false });
-
-    // A refusal (4xx) still releases the key for a corrected request.
-    const refused = { orgId: org.orgId, key: randomUUID(), requestHash: 'r' };
-    await expect(
-      runIdempotent(
-        h.t.db,
-        refused,
-        () => newId('gen'),
-        () => Promise.reject(new DomainError('NOT_FOUND', 'no such project')),
-      ),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const left = await h.t.db
-      .selectFrom('idempotency_keys')
-      .select('key')
-      .where('org_id', '=', org.orgId)
-      .where('key', '=', refused.key)
-      .execute();
-    expect(left).toEqual([]);
   });
 });
