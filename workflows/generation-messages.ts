@@ -54,6 +54,10 @@ export interface GenerationState {
   rejectionReason?: 'deadline_passed';
 }
 
+/** Rejected or invalid: no credits were held, and the caller was never handed the generation. */
+export const neverReserved = (s: Pick<GenerationState, 'phase'>): boolean =>
+  s.phase === 'rejected' || s.phase === 'invalid';
+
 /** An update, not a signal: the HTTP caller waits for the reservation outcome. */
 export const reserveUpdate = defineUpdate<ReserveResult>('reserve');
 export const completeUpdate = defineUpdate<CaptureResult, [CompleteRequest]>('complete');

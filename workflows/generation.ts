@@ -17,6 +17,7 @@ import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../s
 import {
   completeUpdate,
   failUpdate,
+  neverReserved,
   reserveUpdate,
   stateQuery,
   type CompleteRequest,
@@ -123,7 +124,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
 
   function checkEnding(ending: Ending): void {
     // A generation that never reserved was never handed to a caller: nothing of it can be ended.
-    if (state.phase === 'rejected' || state.phase === 'invalid') throw notFoundFailure();
+    if (neverReserved(state)) throw notFoundFailure();
     if (state.ending && !sameEnding(state.ending, ending)) throw alreadyEnded();
   }
 

@@ -15,6 +15,7 @@ import type { generationWorkflow } from '../../workflows/generation';
 import {
   completeUpdate,
   failUpdate,
+  neverReserved,
   reserveUpdate,
   stateQuery,
   type CompleteRequest,
@@ -165,8 +166,6 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
 export type GenerationClient = ReturnType<typeof createGenerationClient>;
 
 const generationIdOf = (handle: Handle): string => handle.workflowId.split(':').at(-1) ?? handle.workflowId;
-
-const neverReserved = (s: GenerationState): boolean => s.phase === 'rejected' || s.phase === 'invalid';
 
 function stateError(s: GenerationState): DomainError {
   if (s.error) return fromErrorData(s.error);
