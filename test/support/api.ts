@@ -5,11 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiDeps } from '../../src/api/server';
-import { createApiKey } from '../../src/auth/api-keys';
 import { createGenerationClient, type GenerationClient } from '../../src/generations/client';
 import { createBillingWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from './database';
-import { makeOrg } from './fixtures';
+import { makeOrgWithKey, NO_RATE_LIMITS } from './fixtures';
 import { createTimeSkippingEnv } from './temporal';
 
 export const HOLD_MS = 60 * 60 * 1000;
@@ -101,14 +100,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const generations = createGenerationClient(client, { taskQueue, holdTimeoutMs: HOLD_MS });
   const build = (config: ApiDeps['config']) =>
     buildApi({ db: t.db, generations, temporalClient: client, config });
-  const app = build({
-    rateLimitPerSecond: 10_000,
-    rateLimitBurst: 10_000,
-    orgRateLimitPerSecond: 10_000,
-    orgRateLimitBurst: 10_000,
-    authFailuresPerSecond: 10_000,
-    authFailureBurst: 10_000,
-  });
+  const app = build(NO_RATE_LIMITS);
   const baseUrl = await listen(app);
   const extras: FastifyInstance[] = [];
 
@@ -126,11 +118,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
       extras.push(extra);
       return { app: extra, baseUrl: await listen(extra) };
     },
-    async newOrg(opts = {}) {
-      const org = await makeOrg(t.db, opts);
-      const key = await createApiKey(t.db, org.orgId);
-      return { orgId: org.orgId, projectId: org.projectId, apiKey: key.apiKey, prefix: key.prefix };
-    },
+    newOrg: (opts = {}) => makeOrgWithKey(t.db, opts),
     async close() {
       await Promise.all([app.close(), ...extras.map((e) => e.close())]);
       worker.shutdown();

@@ -1,4 +1,5 @@
 import type { Db } from '../../src/db/pool';
+import { createApiKey } from '../../src/auth/api-keys';
 import { grantCredits } from '../../src/credits/ledger';
 import { createOrganization } from '../../src/orgs/orgs';
 
@@ -21,6 +22,26 @@ export async function makeOrg(db: Db, opts: { tier?: string; prepaid?: number; a
   }
   return org;
 }
+
+/** makeOrg, plus an API key of the org: what a caller of the API needs. */
+export async function makeOrgWithKey(db: Db, opts: { tier?: string; prepaid?: number } = {}) {
+  const org = await makeOrg(db, opts);
+  const key = await createApiKey(db, org.orgId);
+  return { orgId: org.orgId, projectId: org.projectId, apiKey: key.apiKey, prefix: key.prefix };
+}
+
+/**
+ * API limits lifted out of the way, for tests and benchmarks that measure or exercise something else:
+ * every limit the API has (src/api/server.ts authLimitsOf), so a new one cannot quietly throttle them.
+ */
+export const NO_RATE_LIMITS = {
+  rateLimitPerSecond: 1e9,
+  rateLimitBurst: 1e9,
+  orgRateLimitPerSecond: 1e9,
+  orgRateLimitBurst: 1e9,
+  authFailuresPerSecond: 1e9,
+  authFailureBurst: 1e9,
+} as const;
 
 export async function ledgerRowCount(db: Db, orgId?: string): Promise<number> {
   let q = db.selectFrom('credit_ledger').select((eb) => eb.fn.countAll<string>().as('n'));
