@@ -36,12 +36,12 @@ const neverActivities = {
   regex: '(^|/)activities($|/)',
   message: 'domain code never imports activities/: only the worker (src/temporal/worker.ts) wires them',
 };
-// Clients and webhooks share the workflows' message definitions (the `*-messages` modules: define*
+// Clients and webhooks share the workflows' message definitions (the `*.messages` modules: define*
 // handles and their types) and name a workflow function's type; they never run workflow code.
 const neverWorkflowCode = {
-  regex: '(^|/)workflows($|/(?![\\w.-]*-messages$))',
+  regex: '(^|/)workflows($|/(?![\\w.-]*\\.messages$))',
   allowTypeImports: true,
-  message: 'domain code imports only the `*-messages` modules of workflows/ (and types of the rest)',
+  message: 'domain code imports only the `*.messages` modules of workflows/ (and types of the rest)',
 };
 
 /** A pattern refusing every import but `allowed` (exact specifiers); types may come from anywhere. */

@@ -1,16 +1,16 @@
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/pool';
-import { createCreditActivities } from './credits';
-import { createPaymentActivities } from './payments';
+import { createGenerationActivities } from './generations';
+import { createCreditPackActivities } from './credit-packs';
 
 /**
  * Every activity the worker registers, over the dependencies its entry point built. Without `stripe`
- * the payment activities fail retryably (see PaymentActivityDeps).
+ * the payment activities fail retryably (see CreditPackActivityDeps).
  */
 export function createActivities(deps: { db: Db; stripe?: Stripe | undefined }) {
   return {
-    ...createCreditActivities(deps.db),
-    ...createPaymentActivities({ db: deps.db, stripe: deps.stripe }),
+    ...createGenerationActivities(deps.db),
+    ...createCreditPackActivities({ db: deps.db, stripe: deps.stripe }),
   };
 }
 

@@ -12,10 +12,10 @@ import { createDb, type Db } from '../src/db/pool';
 import { createGenerationClient, type GenerationClient } from '../src/generations/client';
 import { generationWorkflowId } from '../src/generations/ids';
 import { newId } from '../src/ids';
-import { purchaseCreditPack } from '../src/payments/client';
-import { attachDefaultCard } from '../src/payments/customers';
-import { creditPackWorkflowId } from '../src/payments/ids';
-import { openCreditPackPurchase } from '../src/payments/purchases';
+import { purchaseCreditPack } from '../src/credit-packs/client';
+import { attachDefaultCard } from '../src/orgs/stripe-customer';
+import { creditPackWorkflowId } from '../src/credit-packs/ids';
+import { openCreditPackPurchase } from '../src/credit-packs/purchases';
 import { createStripeClient } from '../src/stripe/client';
 import { workflowBundle } from '../src/temporal/worker';
 import { makeOrg } from '../test/support/fixtures';
@@ -24,7 +24,7 @@ import { databaseUrl, withAdmin } from '../test/support/postgres';
 import { createTimeSkippingEnv } from '../test/support/temporal';
 
 /**
- * The recorded histories of every workflow, replayed by test/workflows/replay.test.ts:
+ * The recorded histories of every workflow, replayed by test/temporal/replay.test.ts:
  * test/fixtures/histories/<workflow>/<version>/<scenario>.json, one folder per version of the workflow
  * code that recorded them. Name a new version here whenever a change alters the commands a workflow
  * issues (it must be guarded with patched()), then `npm run record:histories`. A recorded history is
@@ -33,12 +33,12 @@ import { createTimeSkippingEnv } from '../test/support/temporal';
  */
 export const WORKFLOW_HISTORIES = {
   /** One history per way a generation ends. */
-  generation: {
+  generations: {
     currentVersion: 'v3-local-ledger',
     scenarios: ['completed', 'failed', 'expired', 'rejected', 'deadline-passed', 'refused-completion'],
   },
   /** One history per way a credit-pack purchase settles. */
-  'credit-pack': {
+  'credit-packs': {
     currentVersion: 'v1',
     scenarios: ['succeeded', 'declined', 'no-card', 'answer-lost', 'never-charged'],
   },
@@ -68,7 +68,7 @@ interface Recorder {
 
 /** `npm run record:histories`: records the scenarios each workflow's current version has no history of. */
 async function record(): Promise<void> {
-  const todo = { generation: missing('generation'), creditPack: missing('credit-pack') };
+  const todo = { generation: missing('generations'), creditPack: missing('credit-packs') };
   if (todo.generation.length + todo.creditPack.length === 0)
     console.log('every scenario of every current version is recorded already');
   // Even then the run goes through the teardown below: importing the Temporal SDK loads its native
@@ -142,7 +142,7 @@ const generationClient = (r: Recorder, engineTimeoutMs?: number): GenerationClie
 
 async function recordGeneration(
   r: Recorder,
-  scenario: Scenario<'generation'>,
+  scenario: Scenario<'generations'>,
   late: { orgId: string; generationId: string } | undefined,
 ): Promise<void> {
   const client = generationClient(r);
@@ -153,10 +153,10 @@ async function recordGeneration(
   if (scenario === 'failed') await client.fail(orgId, generationId, 'provider error');
   if (scenario === 'refused-completion')
     await client.complete(orgId, generationId, { actualCredits: 80, model: 'veo\u0000-3' }).catch(() => {});
-  await save(r, 'generation', scenario, generationWorkflowId(orgId, generationId));
+  await save(r, 'generations', scenario, generationWorkflowId(orgId, generationId));
 }
 
-async function startOne(r: Recorder, client: GenerationClient, scenario: Scenario<'generation'>) {
+async function startOne(r: Recorder, client: GenerationClient, scenario: Scenario<'generations'>) {
   const { orgId, projectId } = await makeOrg(r.db, { prepaid: scenario === 'rejected' ? 10 : 500 });
   const generationId = newId('gen');
   await client.start({ orgId, projectId, generationId, format: 'video_remix' });
@@ -175,7 +175,7 @@ async function startWithoutWorker(r: Recorder) {
 // ---- credit pack ----
 
 /** localstripe's test cards: one that pays, one whose charge the issuer declines; or no card at all. */
-const CARDS: Record<Scenario<'credit-pack'>, string | null> = {
+const CARDS: Record<Scenario<'credit-packs'>, string | null> = {
   succeeded: 'pm_card_visa',
   declined: 'pm_card_chargeCustomerFail',
   'no-card': null,
@@ -208,7 +208,7 @@ const chargeTrouble: ActivityInterceptorsFactory = (ctx) => ({
   },
 });
 
-async function recordCreditPack(r: Recorder, stripe: Stripe, scenario: Scenario<'credit-pack'>) {
+async function recordCreditPack(r: Recorder, stripe: Stripe, scenario: Scenario<'credit-packs'>) {
   const { orgId } = await makeOrg(r.db, { tier: 'max' });
   const card = CARDS[scenario];
   if (card) await attachDefaultCard({ db: r.db, stripe }, orgId, card);
@@ -218,7 +218,7 @@ async function recordCreditPack(r: Recorder, stripe: Stripe, scenario: Scenario<
   const purchase = purchaseCreditPack({ ...r, client: r.env.client }, request).catch(() => {});
   // The same key names the same purchase row, so this only reads its id.
   const { id } = await openCreditPackPurchase(r.db, request);
-  await save(r, 'credit-pack', scenario, creditPackWorkflowId(orgId, id));
+  await save(r, 'credit-packs', scenario, creditPackWorkflowId(orgId, id));
   await purchase;
 }
 

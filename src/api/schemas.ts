@@ -6,10 +6,10 @@ import {
   TEXT_PATTERN,
 } from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
-import { CREDIT_PACKS } from '../credits/packs';
+import { CREDIT_PACKS } from '../credit-packs/catalog';
 import { ERROR_CODES } from '../errors';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../generations/statuses';
-import { PURCHASE_STATUSES } from '../payments/statuses';
+import { PURCHASE_STATUSES } from '../credit-packs/statuses';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
@@ -235,7 +235,7 @@ export const stripeSignatureHeaders: JsonSchema = {
 
 /**
  * What the webhook route documents as its body. It is not validated against this: the route takes the
- * exact bytes, checks the signature over them, and only then parses them (src/payments/webhooks.ts).
+ * exact bytes, checks the signature over them, and only then parses them (src/webhooks/stripe.ts).
  */
 export const stripeEventSchema: JsonSchema = {
   type: 'object',

@@ -28,8 +28,9 @@ import type { ApiRoute } from './route';
 import type { JsonSchema } from './schemas';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
-import { paymentRoutes, type PaymentRouteDeps } from './routes/payments';
+import { creditPackRoutes } from './routes/credit-packs';
 import { systemRoutes } from './routes/system';
+import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -46,7 +47,7 @@ export interface ApiDeps {
   /** Probed by /readyz; without it /readyz checks PostgreSQL only and reports temporal "not_configured". */
   temporalClient?: Client;
   /** Credit packs and the Stripe webhook; without it those routes are not served. */
-  payments?: Omit<PaymentRouteDeps, 'db'>;
+  payments?: Omit<WebhookRouteDeps, 'db'> & { taskQueue: string };
   /**
    * `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts, except logLevel:
    * without it (and without `logger`) the API logs nothing, as in tests.
@@ -182,7 +183,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }),
     ...creditRoutes(),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
-    ...(deps.payments ? paymentRoutes({ db: deps.db, ...deps.payments }) : []),
+    ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
+    ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];
   const options = (route: ApiRoute) => ({
     method: route.method,

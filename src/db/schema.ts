@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { LedgerEntryType } from '../credits/entry-types';
 import type { GenerationStatus, ReservationStatus } from '../generations/statuses';
 import type { BillingMode, BillingStatus } from '../orgs/statuses';
-import type { PurchaseStatus } from '../payments/statuses';
+import type { PurchaseStatus } from '../credit-packs/statuses';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -15,7 +15,7 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export type { BillingMode, BillingStatus } from '../orgs/statuses';
 export type { GenerationStatus, ReservationStatus } from '../generations/statuses';
 export type { LedgerEntryType } from '../credits/entry-types';
-export type { PurchaseStatus } from '../payments/statuses';
+export type { PurchaseStatus } from '../credit-packs/statuses';
 
 export interface TiersTable {
   id: string;

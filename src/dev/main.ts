@@ -19,7 +19,7 @@ import { startDevTemporalServer } from './temporal-server';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
-import { attachDefaultCard } from '../payments/customers';
+import { attachDefaultCard } from '../orgs/stripe-customer';
 
 const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
 

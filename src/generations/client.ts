@@ -11,7 +11,7 @@ import type { CaptureResult, ReleaseResult, ReserveInput, ReserveResult } from '
 import { DomainError, fromErrorData, notFound } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
 import { engineUnavailable } from '../temporal/outage';
-import type { generationWorkflow } from '../../workflows/generation';
+import type { generationWorkflow } from '../../workflows/generations';
 import {
   completeUpdate,
   failUpdate,
@@ -20,7 +20,7 @@ import {
   stateQuery,
   type CompleteRequest,
   type GenerationState,
-} from '../../workflows/generation-messages';
+} from '../../workflows/generations.messages';
 import { DEFAULT_ENGINE_TIMEOUT_MS, deadlinePassed, reservationWindowMs } from './deadline';
 import { generationWorkflowId } from './ids';
 

@@ -19,7 +19,7 @@ export function reservationWindowMs(engineTimeoutMs: number): number {
 
 /**
  * The generation was never reached before its caller's deadline and reserved nothing; its id is spent.
- * The same error the workflow answers a late reserve update with (workflows/generation.ts).
+ * The same error the workflow answers a late reserve update with (workflows/generations.ts).
  */
 export function deadlinePassed(generationId: string): DomainError {
   return new DomainError(

@@ -14,7 +14,12 @@ import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { createGenerationClient } from '../../src/generations/client';
 import { workflowBundle } from '../../src/temporal/worker';
-import { freshTaskQueue, orgWithCard, startPaymentsHarness, type PaymentsHarness } from '../payments/support';
+import {
+  freshTaskQueue,
+  orgWithCard,
+  startPaymentsHarness,
+  type PaymentsHarness,
+} from '../credit-packs/support';
 import { NO_RATE_LIMITS } from '../support/fixtures';
 
 /**

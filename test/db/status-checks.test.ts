@@ -4,7 +4,7 @@ import { LEDGER_ENTRY_TYPES } from '../../src/credits/entry-types';
 import { IDEMPOTENCY_STATUSES } from '../../src/db/schema';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../../src/generations/statuses';
 import { BILLING_MODES, BILLING_STATUSES } from '../../src/orgs/statuses';
-import { PURCHASE_STATUSES } from '../../src/payments/statuses';
+import { PURCHASE_STATUSES } from '../../src/credit-packs/statuses';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;

@@ -45,22 +45,28 @@ describe('src/ never imports test/', () => {
 
 describe('domain code never imports workflows/ or activities/', () => {
   it('refuses activities, even their types, outside the worker', async () => {
-    await refused('src/payments/x.ts', "import { createActivities } from '../../activities/index';");
-    await refused('src/payments/x.ts', "import type { PaymentActivities } from '../../activities/payments';");
+    await refused('src/credit-packs/x.ts', "import { createActivities } from '../../activities/index';");
+    await refused(
+      'src/credit-packs/x.ts',
+      "import type { CreditPackActivities } from '../../activities/credit-packs';",
+    );
     await allowed('src/temporal/worker.ts', "import { createActivities } from '../../activities/index';");
   });
 
   it('refuses workflow code but shares the message definitions and the workflow types', async () => {
-    await refused('src/generations/x.ts', "import { generationWorkflow } from '../../workflows/generation';");
+    await refused(
+      'src/generations/x.ts',
+      "import { generationWorkflow } from '../../workflows/generations';",
+    );
     await refused('src/generations/x.ts', "import * as workflows from '../../workflows';");
     await refused('src/generations/x.ts', "import { generationWorkflow } from '../../workflows/index';");
     await allowed(
       'src/generations/x.ts',
-      "import type { generationWorkflow } from '../../workflows/generation';",
+      "import type { generationWorkflow } from '../../workflows/generations';",
     );
     await allowed(
-      'src/payments/x.ts',
-      "import { paymentEventSignal } from '../../workflows/credit-pack-messages';",
+      'src/credit-packs/x.ts',
+      "import { paymentEventSignal } from '../../workflows/credit-packs.messages';",
     );
   });
 });
@@ -69,7 +75,7 @@ describe('workflows import runtime code only from an allow-list', () => {
   it('allows the SDK, sibling workflows and the pure modules', async () => {
     await allowed('workflows/x.ts', "import { condition } from '@temporalio/workflow';");
     await allowed('workflows/x.ts', "import { ApplicationFailure } from '@temporalio/common';");
-    await allowed('workflows/x.ts', "import { stateQuery } from './generation-messages';");
+    await allowed('workflows/x.ts', "import { stateQuery } from './generations.messages';");
     await allowed('workflows/x.ts', "import { DomainError } from '../src/errors';");
     await allowed('workflows/x.ts', "import { requirePlausibleCost } from '../src/credits/ceiling';");
     await allowed('workflows/x.ts', "import { toApplicationFailure } from '../src/temporal/failures';");
@@ -86,8 +92,11 @@ describe('workflows import runtime code only from an allow-list', () => {
   });
 
   it('takes only types from activities/ and from the rest of src/', async () => {
-    await refused('workflows/x.ts', "import { createCreditActivities } from '../activities/credits';");
-    await allowed('workflows/x.ts', "import type { CreditActivities } from '../activities/credits';");
+    await refused(
+      'workflows/x.ts',
+      "import { createGenerationActivities } from '../activities/generations';",
+    );
+    await allowed('workflows/x.ts', "import type { GenerationActivities } from '../activities/generations';");
     await allowed('workflows/x.ts', "import type { ReserveResult } from '../src/credits/ledger';");
   });
 

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { PaymentActivities } from '../activities/payments';
+import type { CreditPackActivities } from '../activities/credit-packs';
 import { DomainError, fromErrorData } from '../src/errors';
-import type { PaymentOutcome } from '../src/payments/outcome';
+import type { PaymentOutcome } from '../src/stripe/outcome';
 import { NON_RETRYABLE_CODES, domainErrorFrom, toApplicationFailure } from '../src/temporal/failures';
 import {
   paymentEventSignal,
@@ -9,7 +9,7 @@ import {
   purchaseStateQuery,
   type CreditPackPurchaseInput,
   type PurchaseState,
-} from './credit-pack-messages';
+} from './credit-packs.messages';
 
 const retry = {
   initialInterval: '1s',
@@ -20,7 +20,7 @@ const retry = {
 
 // Stripe writes give up after an hour, well inside Stripe's 24 h idempotency-key window (guarantee 4).
 // After that the workflow only ever looks the payment up, so a key Stripe has forgotten cannot charge twice.
-const { ensureStripeCustomer, chargeCreditPack } = proxyActivities<PaymentActivities>({
+const { ensureStripeCustomer, chargeCreditPack } = proxyActivities<CreditPackActivities>({
   startToCloseTimeout: '3m',
   scheduleToCloseTimeout: '1h',
   retry,
@@ -28,7 +28,7 @@ const { ensureStripeCustomer, chargeCreditPack } = proxyActivities<PaymentActivi
 
 // Look-ups and our own idempotent database writes are never given up: a paid purchase must be granted.
 const { findCreditPackPayment, completeCreditPackPurchase, failCreditPackPurchase } =
-  proxyActivities<PaymentActivities>({
+  proxyActivities<CreditPackActivities>({
     startToCloseTimeout: '1m',
     retry: { ...retry, maximumInterval: '5m' },
   });

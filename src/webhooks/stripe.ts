@@ -4,9 +4,7 @@ import { isDatabaseOutage } from '../db/outage';
 import type { Db } from '../db/pool';
 import { InvalidSignatureError } from '../stripe/errors';
 import { routeStripeEvent, verifyStripeEvent, type RoutedStripeEvent } from '../stripe/webhooks';
-import { paymentEventSignal } from '../../workflows/credit-pack-messages';
-import { creditPackWorkflowId, purchaseIdFromBusinessKey } from './ids';
-import { findPurchaseRef } from './purchases';
+import { findEventOwner } from './owners';
 
 /**
  * Stripe webhooks, framework-free: the route passes the raw body and the Stripe-Signature header and
@@ -119,22 +117,15 @@ export async function handleStripeWebhook(
   return acknowledged(event, outcome);
 }
 
-/** Finds the workflow that owns the event's object by our business id and nudges it. */
+/** Finds the workflow that owns the event's object (src/webhooks/owners.ts) and nudges it. */
 async function handOff(deps: WebhookDeps, routed: RoutedStripeEvent, type: string): Promise<WebhookOutcome> {
-  // Invoices belong to the org-billing workflow, which does not exist yet.
-  if (routed.kind === 'invoice_paid' || routed.kind === 'invoice_payment_failed') return 'no_owner';
-  const purchaseId = purchaseIdFromBusinessKey(routed.businessKey);
-  // Charges do not carry the PaymentIntent's metadata: a refund is traced through its PaymentIntent.
-  const ref = await findPurchaseRef(
-    deps.db,
-    purchaseId ? { purchaseId } : { paymentIntentId: routed.paymentIntentId },
-  );
-  if (!ref) return 'no_owner';
-  const handle = deps.client.workflow.getHandle(creditPackWorkflowId(ref.orgId, ref.purchaseId));
+  const owner = await findEventOwner(deps.db, routed);
+  if (!owner) return 'no_owner';
+  const handle = deps.client.workflow.getHandle(owner.workflowId);
   const deadline = Date.now() + (deps.handOffTimeoutMs ?? HAND_OFF_TIMEOUT_MS);
   try {
     await deps.client.connection.withDeadline(deadline, () =>
-      handle.signal(paymentEventSignal, { eventId: routed.eventId, type }),
+      handle.signal(owner.signal, { eventId: routed.eventId, type }),
     );
     return 'handed_off';
   } catch (err) {

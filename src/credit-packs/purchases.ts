@@ -1,6 +1,6 @@
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, requireNonEmpty } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
-import { findPack, priceOf } from '../credits/packs';
+import { findPack, priceOf } from './catalog';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
 import type { CreditPackPurchase, PurchaseStatus } from '../db/schema';

@@ -8,7 +8,7 @@ import { createGenerationClient } from '../../src/generations/client';
 import { generationWorkflowId } from '../../src/generations/ids';
 import { newId } from '../../src/ids';
 import { createBillingWorker } from '../../src/temporal/worker';
-import type { GenerationState } from '../../workflows/generation-messages';
+import type { GenerationState } from '../../workflows/generations.messages';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { fingerprint, makeOrg } from '../support/fixtures';
 import { createTimeSkippingEnv } from '../support/temporal';

@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CreditActivities } from '../activities/credits';
+import type { GenerationActivities } from '../activities/generations';
 import type { ReleaseInput } from '../src/credits/ledger';
 import { requireCredits, requireNonEmpty } from '../src/credits/amounts';
 import { requirePlausibleCost } from '../src/credits/ceiling';
@@ -25,7 +25,7 @@ import {
   type FailRequest,
   type GenerationInput,
   type GenerationState,
-} from './generation-messages';
+} from './generations.messages';
 
 const retry = {
   initialInterval: '200ms',
@@ -53,7 +53,7 @@ function ledgerActivities(local: boolean, reserveWindowMs: number) {
   const reserve = { startToCloseTimeout: '10s', scheduleToCloseTimeout: Math.max(1, reserveWindowMs), retry };
   // Ending a reservation is never given up (guarantee 5): it retries until the ledger answers.
   const settle = { startToCloseTimeout: '30s', retry };
-  const proxy = local ? proxyLocalActivities<CreditActivities> : proxyActivities<CreditActivities>;
+  const proxy = local ? proxyLocalActivities<GenerationActivities> : proxyActivities<GenerationActivities>;
   const { captureCredits, releaseCredits } = proxy(settle);
   return { reserveCredits: proxy(reserve).reserveCredits, captureCredits, releaseCredits };
 }

@@ -1,15 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPaymentActivities } from '../../activities/payments';
+import { createCreditPackActivities } from '../../activities/credit-packs';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../src/credits/amounts';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
-import { purchaseCreditPack, type PurchaseClientDeps } from '../../src/payments/client';
-import { attachDefaultCard } from '../../src/payments/customers';
-import { creditPackWorkflowId } from '../../src/payments/ids';
-import { getCreditPackPurchase, openCreditPackPurchase } from '../../src/payments/purchases';
-import type { creditPackPurchaseWorkflow } from '../../workflows/credit-pack';
+import { purchaseCreditPack, type PurchaseClientDeps } from '../../src/credit-packs/client';
+import { attachDefaultCard } from '../../src/orgs/stripe-customer';
+import { creditPackWorkflowId } from '../../src/credit-packs/ids';
+import { getCreditPackPurchase, openCreditPackPurchase } from '../../src/credit-packs/purchases';
+import type { creditPackPurchaseWorkflow } from '../../workflows/credit-packs';
 import { fingerprint } from '../support/fixtures';
 import {
   failureOf,
@@ -166,7 +166,7 @@ describe('credit-pack purchase', () => {
       const request = { orgId: org.orgId, packId: 'pack_2000', idempotencyKey: 'order-crash' };
       // What the first worker did before it died: the customer and the charge, never the grant.
       const purchase = await openCreditPackPurchase(h.t.db, request);
-      const dead = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
+      const dead = createCreditPackActivities({ db: h.t.db, stripe: h.stripe });
       await dead.ensureStripeCustomer({ orgId: org.orgId });
       const charged = await dead.chargeCreditPack({ orgId: org.orgId, purchaseId: purchase.id });
       expect(charged).toMatchObject({ outcome: 'succeeded', reused: false });
@@ -320,7 +320,7 @@ describe('credit-pack purchase', () => {
         idempotencyKey: 'no-stripe',
       });
       const before = await fingerprint(h.t.db);
-      const acts = createPaymentActivities({ db: h.t.db, stripe: undefined });
+      const acts = createCreditPackActivities({ db: h.t.db, stripe: undefined });
       const ref = { orgId: org.orgId, purchaseId: purchase.id };
       for (const step of [
         () => acts.ensureStripeCustomer({ orgId: org.orgId }),
@@ -348,7 +348,7 @@ describe('credit-pack purchase', () => {
         .insertInto('stripe_customers')
         .values({ org_id: org.orgId, stripe_customer_id: 'cus_unknown' })
         .execute();
-      const acts = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
+      const acts = createCreditPackActivities({ db: h.t.db, stripe: h.stripe });
       const err = await acts
         .chargeCreditPack({ orgId: org.orgId, purchaseId: purchase.id })
         .catch((e: unknown) => e);
@@ -408,7 +408,7 @@ describe('credit-pack purchase', () => {
       expect(await failureOf(getCreditPackPurchase(h.t.db, b.orgId, done.purchaseId))).toMatchObject({
         code: 'NOT_FOUND',
       });
-      const acts = createPaymentActivities({ db: h.t.db, stripe: h.stripe });
+      const acts = createCreditPackActivities({ db: h.t.db, stripe: h.stripe });
       const foreign = { orgId: b.orgId, purchaseId: done.purchaseId };
       for (const call of [
         () => acts.chargeCreditPack(foreign),

@@ -1,4 +1,4 @@
-import type { PaymentRecord } from '../stripe/payment-intents';
+import type { PaymentRecord } from './payment-intents';
 
 /**
  * What a PaymentIntent means for a purchase, in the few cases the workflow acts on. Pure, so the charge

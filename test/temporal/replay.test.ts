@@ -45,8 +45,8 @@ describe('workflow replay', () => {
   });
 
   it('fails when the workflow changes non-deterministically', async () => {
-    const reordered = fileURLToPath(new URL('./fixtures/reordered-generation.ts', import.meta.url));
-    const history = fixture('generation', 'completed', 'v1-activities');
+    const reordered = fileURLToPath(new URL('./reordered-generation.ts', import.meta.url));
+    const history = fixture('generations', 'completed', 'v1-activities');
     expect(existsSync(history)).toBe(true);
     await expect(Worker.runReplayHistory({ workflowsPath: reordered }, load(history))).rejects.toBeInstanceOf(
       DeterminismViolationError,

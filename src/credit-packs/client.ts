@@ -6,8 +6,8 @@ import {
 import type { Db } from '../db/pool';
 import { fromErrorData } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
-import type { creditPackPurchaseWorkflow } from '../../workflows/credit-pack';
-import { purchaseOutcomeUpdate, type PurchaseState } from '../../workflows/credit-pack-messages';
+import type { creditPackPurchaseWorkflow } from '../../workflows/credit-packs';
+import { purchaseOutcomeUpdate, type PurchaseState } from '../../workflows/credit-packs.messages';
 import { creditPackWorkflowId } from './ids';
 import { openCreditPackPurchase, type CreditPackPurchaseResult, type OpenPurchaseInput } from './purchases';
 

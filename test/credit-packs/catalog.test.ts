@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CREDIT_PACKS, findPack, priceOf, type CreditPack } from '../../src/credits/packs';
+import { CREDIT_PACKS, findPack, priceOf, type CreditPack } from '../../src/credit-packs/catalog';
 import { DomainError } from '../../src/errors';
 
 const pack = (listPriceCents: number): CreditPack => ({ id: 'x', credits: 1, listPriceCents });

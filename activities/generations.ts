@@ -17,7 +17,7 @@ import { asActivity } from '../src/temporal/failures';
  * id (never the run id, which changes on continue-as-new), so a retry after a commit that was never
  * reported changes nothing and returns the same outcome.
  */
-export function createCreditActivities(db: Db) {
+export function createGenerationActivities(db: Db) {
   return {
     reserveCredits: (input: ReserveInput): Promise<ReserveResult> =>
       asActivity(() => reserveCredits(db, input)),
@@ -28,4 +28,4 @@ export function createCreditActivities(db: Db) {
   };
 }
 
-export type CreditActivities = ReturnType<typeof createCreditActivities>;
+export type GenerationActivities = ReturnType<typeof createGenerationActivities>;

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { CREDIT_PACKS } from '../../credits/packs';
+import { CREDIT_PACKS } from '../../credit-packs/catalog';
 import type { Db } from '../../db/pool';
-import { buyCreditPack } from '../../payments/client';
-import { getCreditPackPurchase } from '../../payments/purchases';
-import { handleStripeWebhook } from '../../payments/webhooks';
+import { buyCreditPack } from '../../credit-packs/client';
+import { getCreditPackPurchase } from '../../credit-packs/purchases';
 import { identityOf } from '../auth';
-import { noteFailure } from '../request-log';
 import type { ApiRoute } from '../route';
 import {
   creditPackPurchaseSchema,
@@ -13,21 +11,16 @@ import {
   creditPackParams,
   creditPackViewSchema,
   idempotencyHeaders,
-  stripeEventSchema,
-  stripeSignatureHeaders,
-  webhookAckSchema,
 } from '../schemas';
 
-export interface PaymentRouteDeps {
+export interface CreditPackRouteDeps {
   db: Db;
   temporalClient: Client;
   taskQueue: string;
-  /** The Stripe endpoint's signing secret; without it every delivery is refused (500), never trusted. */
-  webhookSecret?: string;
 }
 
-/** Credit packs (charged through Stripe, granted in the ledger) and the Stripe webhook endpoint. */
-export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
+/** Credit packs: charged through Stripe, granted in the ledger. */
+export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
   const purchaseDeps = { db: deps.db, client: deps.temporalClient, taskQueue: deps.taskQueue };
   return [
     {
@@ -68,31 +61,6 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
       errors: ['NOT_FOUND'],
       handler: async (request) =>
         getCreditPackPurchase(deps.db, identityOf(request).orgId, (request.params as { id: string }).id),
-    },
-    {
-      method: 'POST',
-      url: '/v1/webhooks/stripe',
-      operationId: 'stripeWebhook',
-      summary:
-        'Stripe events, verified against the Stripe-Signature header (300 s tolerance), applied once per ' +
-        'event id and handed to the workflow that owns them. Unknown types are acknowledged and ignored.',
-      tag: 'webhooks',
-      auth: false,
-      // The signature covers the exact bytes Stripe sent, so this route receives them unparsed.
-      rawBody: stripeEventSchema,
-      schema: { headers: stripeSignatureHeaders, response: { 200: webhookAckSchema } },
-      errors: ['INVALID_SIGNATURE', 'DATABASE_UNAVAILABLE'],
-      handler: async (request, reply) => {
-        if (!deps.webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
-        const signature = request.headers['stripe-signature'];
-        const { status, body, error } = await handleStripeWebhook(
-          { db: deps.db, client: deps.temporalClient, webhookSecret: deps.webhookSecret },
-          request.body as Buffer,
-          typeof signature === 'string' ? signature : undefined,
-        );
-        if (error) noteFailure(request, error);
-        return reply.code(status).send(body);
-      },
     },
   ];
 }

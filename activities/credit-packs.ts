@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/pool';
-import { ensureOrgCustomer, storedCustomerId } from '../src/payments/customers';
-import { creditPackBusinessKey } from '../src/payments/ids';
-import { classifyPayment, type PaymentOutcome } from '../src/payments/outcome';
+import { ensureOrgCustomer, storedCustomerId } from '../src/orgs/stripe-customer';
+import { creditPackBusinessKey } from '../src/credit-packs/ids';
+import { classifyPayment, type PaymentOutcome } from '../src/stripe/outcome';
 import {
   completePurchase,
   failPurchase,
@@ -11,12 +11,12 @@ import {
   recordPaymentIntent,
   type CreditPackPurchaseResult,
   type FailPurchaseInput,
-} from '../src/payments/purchases';
+} from '../src/credit-packs/purchases';
 import { isRetryableStripeError, PaymentDeclinedError } from '../src/stripe/errors';
 import { chargeOnce, findPaymentByBusinessKey } from '../src/stripe/payment-intents';
 import { asActivity } from '../src/temporal/failures';
 
-export interface PaymentActivityDeps {
+export interface CreditPackActivityDeps {
   db: Db;
   /**
    * The Stripe account to charge, built by the entry point from Config. Without one the worker still
@@ -41,7 +41,7 @@ export type ChargeOutcome = Extract<PaymentOutcome, { outcome: 'succeeded' | 'pe
  * business key before creating one; the rest only read Stripe or write our database idempotently, so they
  * may retry for as long as it takes.
  */
-export function createPaymentActivities(deps: PaymentActivityDeps) {
+export function createCreditPackActivities(deps: CreditPackActivityDeps) {
   const { db } = deps;
   const stripe = (): Stripe => {
     // A plain (retryable) error, not VALIDATION_FAILED: it is the operator's to fix, not the request.
@@ -110,7 +110,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
   };
 }
 
-export type PaymentActivities = ReturnType<typeof createPaymentActivities>;
+export type CreditPackActivities = ReturnType<typeof createCreditPackActivities>;
 
 /**
  * A Stripe write whose error is deterministic for the same request (invalid request, authentication,

@@ -18,7 +18,7 @@ import {
   orgWithCard,
   startPaymentsHarness,
   type PaymentsHarness,
-} from '../payments/support';
+} from '../credit-packs/support';
 
 /**
  * The credit-pack and Stripe-webhook routes over real HTTP: the pack is charged through localstripe and

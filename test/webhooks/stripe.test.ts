@@ -4,12 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findDrift } from '../../src/credits/reconcile';
-import { purchaseCreditPack } from '../../src/payments/client';
-import { creditPackWorkflowId } from '../../src/payments/ids';
-import { getCreditPackPurchase, openCreditPackPurchase } from '../../src/payments/purchases';
-import { handleStripeWebhook, type WebhookDeps } from '../../src/payments/webhooks';
-import type { creditPackPurchaseWorkflow } from '../../workflows/credit-pack';
-import { purchaseStateQuery } from '../../workflows/credit-pack-messages';
+import { purchaseCreditPack } from '../../src/credit-packs/client';
+import { creditPackWorkflowId } from '../../src/credit-packs/ids';
+import { getCreditPackPurchase, openCreditPackPurchase } from '../../src/credit-packs/purchases';
+import { handleStripeWebhook, type WebhookDeps } from '../../src/webhooks/stripe';
+import type { creditPackPurchaseWorkflow } from '../../workflows/credit-packs';
+import { purchaseStateQuery } from '../../workflows/credit-packs.messages';
 import { freePort } from '../support/ports';
 import {
   freshTaskQueue,
@@ -19,7 +19,7 @@ import {
   startPaymentsHarness,
   withPaymentsWorker,
   type PaymentsHarness,
-} from './support';
+} from '../credit-packs/support';
 
 const SECRET = 'whsec_payments_test';
 let h: PaymentsHarness;

@@ -1,8 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ChargeOutcome } from '../activities/payments';
-import type { PaymentOutcome } from '../src/payments/outcome';
-import type { CreditPackPurchaseResult } from '../src/payments/purchases';
+import type { ChargeOutcome } from '../activities/credit-packs';
+import type { PaymentOutcome } from '../src/stripe/outcome';
+import type { CreditPackPurchaseResult } from '../src/credit-packs/purchases';
 import type { DomainErrorData } from '../src/errors';
+import type { StripeEventNudge } from '../src/webhooks/owners';
 
 /** Messages of the credit-pack purchase workflow, shared by the workflow, its client and the webhook. */
 
@@ -11,14 +12,6 @@ export interface CreditPackPurchaseInput {
   purchaseId: string;
 }
 
-/**
- * A verified Stripe event about this purchase's payment. It is only a nudge to look again: the workflow
- * acts on the PaymentIntent it reads back from Stripe, never on the event's payload.
- */
-export interface PaymentEventNudge {
-  eventId: string;
-  type: string;
-}
 
 export type PurchasePhase = 'charging' | 'confirming' | 'granting' | 'succeeded' | 'declined' | 'failed';
 
@@ -37,5 +30,5 @@ export interface PurchaseState {
 
 /** An update, not a query: the HTTP caller waits for the purchase to be granted or declined. */
 export const purchaseOutcomeUpdate = defineUpdate<CreditPackPurchaseResult>('purchaseOutcome');
-export const paymentEventSignal = defineSignal<[PaymentEventNudge]>('paymentEvent');
+export const paymentEventSignal = defineSignal<[StripeEventNudge]>('paymentEvent');
 export const purchaseStateQuery = defineQuery<PurchaseState>('state');
