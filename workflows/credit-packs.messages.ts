@@ -12,7 +12,6 @@ export interface CreditPackPurchaseInput {
   purchaseId: string;
 }
 
-
 export type PurchasePhase = 'charging' | 'confirming' | 'granting' | 'succeeded' | 'declined' | 'failed';
 
 export interface PurchaseState {
