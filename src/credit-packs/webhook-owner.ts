@@ -5,7 +5,7 @@ import { findPurchaseRef } from './purchases';
 
 /** Credit packs own the PaymentIntents they create, and the refunds of those (traced by PaymentIntent). */
 export const creditPackEventOwner: StripeEventOwner = {
-  prefix: CREDIT_PACK_KEY_PREFIX,
+  prefixes: [CREDIT_PACK_KEY_PREFIX],
   async find(db, event) {
     // Invoices are never a pack's: only its PaymentIntent and that PaymentIntent's charges are.
     if (event.kind === 'invoice_paid' || event.kind === 'invoice_payment_failed') return undefined;

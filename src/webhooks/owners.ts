@@ -19,12 +19,12 @@ export interface EventOwnerRef {
 }
 
 /**
- * A domain that creates Stripe objects: the business-key prefix it writes into their metadata, and how it
+ * A domain that creates Stripe objects: the business-key prefixes it writes into their metadata, and how it
  * finds the workflow that owns one. `find` is asked for events carrying one of its keys, and for events
  * that carry none (a charge does not copy its PaymentIntent's metadata), which it may trace by id.
  */
 export interface StripeEventOwner {
-  prefix: string;
+  prefixes: readonly string[];
   find(db: Db, event: RoutedStripeEvent): Promise<EventOwnerRef | undefined>;
 }
 
@@ -38,7 +38,7 @@ export async function findEventOwner(
 ): Promise<EventOwnerRef | undefined> {
   const { businessKey } = event;
   if (businessKey !== null) {
-    return owners.find((o) => businessKey.startsWith(o.prefix))?.find(db, event);
+    return owners.find((o) => o.prefixes.some((p) => businessKey.startsWith(p)))?.find(db, event);
   }
   for (const owner of owners) {
     const ref = await owner.find(db, event);
