@@ -81,7 +81,7 @@ export function requireEffective(value: unknown): Effective | undefined {
 export function requestedPlan(current: Plan, request: ChangeRequest): Plan {
   if (typeof request !== 'object' || request === null) throw invalid('body', 'must be an object');
   if (request.tier === undefined && request.interval === undefined && request.seats === undefined) {
-    throw invalid('tier', 'name at least one of tier, interval, seats');
+    throw invalid('body', 'name at least one of tier, interval, seats');
   }
   return {
     tier: request.tier === undefined ? current.tier : requireTier(request.tier),

@@ -80,11 +80,11 @@ export function pause(current: Subscription, at: Date): PauseResult {
       cancelAtPeriodEnd: true,
     });
   }
+  secondsLeft(current.period, at);
   const proration: Proration =
     current.status === 'active'
       ? unusedTime(planOf(current), current.period, at)
       : { lines: [], totalCents: 0 };
-  if (current.status === 'past_due') secondsLeft(current.period, at);
   return {
     proration,
     clearedChange: current.scheduledChange,

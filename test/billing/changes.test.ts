@@ -136,8 +136,8 @@ describe('planChange: bad input is refused with a stable code, the state untouch
       refused(pro, { seats }, 'VALIDATION_FAILED', { field: 'seats' });
     }
     refused(pro, { tier: 'team', effective: 'later' }, 'VALIDATION_FAILED', { field: 'effective' });
-    refused(pro, {}, 'VALIDATION_FAILED');
-    refused(pro, { effective: 'now' }, 'VALIDATION_FAILED');
+    refused(pro, {}, 'VALIDATION_FAILED', { field: 'body' });
+    refused(pro, { effective: 'now' }, 'VALIDATION_FAILED', { field: 'body' });
     expectRefusal(() => planChange(pro, null as unknown as ChangeRequest, at), 'VALIDATION_FAILED', {
       field: 'body',
     });
