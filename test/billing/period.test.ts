@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodContaining } from '../../src/billing/period';
+import { periodContaining, periodOfMonthsContaining, requireValidDate } from '../../src/billing/period';
 
 const d = (s: string) => new Date(s);
 const iso = (p: { start: Date; end: Date }) => [p.start.toISOString(), p.end.toISOString()];
@@ -39,5 +39,30 @@ describe('periodContaining', () => {
   });
   it('refuses invalid dates', () => {
     expect(() => periodContaining(d('nope'), d('2026-01-01T00:00:00Z'))).toThrow(RangeError);
+  });
+});
+
+describe('periodOfMonthsContaining', () => {
+  it('counts every boundary from the anchor: a yearly 29 February comes back in leap years', () => {
+    const anchor = d('2024-02-29T00:00:00Z');
+    expect(iso(periodOfMonthsContaining(anchor, 12, d('2027-03-01T00:00:00Z')))).toEqual([
+      '2027-02-28T00:00:00.000Z',
+      '2028-02-29T00:00:00.000Z',
+    ]);
+  });
+
+  it('finds the period before the anchor too, and other lengths', () => {
+    expect(iso(periodOfMonthsContaining(d('2026-05-31T00:00:00Z'), 3, d('2026-03-01T00:00:00Z')))).toEqual([
+      '2026-02-28T00:00:00.000Z',
+      '2026-05-31T00:00:00.000Z',
+    ]);
+  });
+
+  it('refuses lengths that are not whole months and invalid dates', () => {
+    const at = d('2026-01-01T00:00:00Z');
+    expect(() => periodOfMonthsContaining(at, 0, at)).toThrow(RangeError);
+    expect(() => periodOfMonthsContaining(at, 1.5, at)).toThrow(RangeError);
+    expect(() => periodOfMonthsContaining(at, 12, d('nope'))).toThrow(RangeError);
+    expect(() => requireValidDate('at', 'x' as unknown as Date)).toThrow(RangeError);
   });
 });
