@@ -62,6 +62,8 @@ export interface ApiRoute<
   schema: S;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
+  // A method, not a function-typed property: its parameter is then compared both ways, which is what
+  // lets a route typed by its own schemas join the table as a plain ApiRoute (defineRoute).
   handler(request: RouteRequest<S, Raw>, reply: FastifyReply): Promise<unknown>;
 }
 
