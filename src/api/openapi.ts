@@ -1,15 +1,16 @@
 import { errorSpec, type ErrorCode } from '../errors';
+import type { TObject, TSchema } from 'typebox';
 import { errorsOf, type ApiRoute } from './route';
-import { errorSchema, type JsonSchema } from './schemas';
+import { errorSchema } from './schemas';
 
 /** `/v1/generations/:id` -> `/v1/generations/{id}`. */
 export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-function parameters(location: 'path' | 'query' | 'header', schema: JsonSchema | undefined) {
+function parameters(location: 'path' | 'query' | 'header', schema: TObject | undefined) {
   if (!schema) return [];
-  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  const required = new Set((schema.required ?? []) as string[]);
-  return Object.entries(properties).map(([name, s]) => ({
+  // TypeBox leaves `required` out of an object whose properties are all optional.
+  const required = new Set<string>(schema.required ?? []);
+  return Object.entries(schema.properties).map(([name, s]) => ({
     name,
     in: location,
     required: location === 'path' || required.has(name),
@@ -17,7 +18,7 @@ function parameters(location: 'path' | 'query' | 'header', schema: JsonSchema | 
   }));
 }
 
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const json = (schema: TSchema | { $ref: string }) => ({ 'application/json': { schema } });
 
 const retryAfter = {
   'Retry-After': {

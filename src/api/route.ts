@@ -1,21 +1,48 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
+import type { TObject, TSchema } from 'typebox';
 import type { ErrorCode } from '../errors';
-import type { JsonSchema } from './schemas';
 
 export interface RouteSchemas {
-  params?: JsonSchema;
-  querystring?: JsonSchema;
-  headers?: JsonSchema;
-  body?: JsonSchema;
+  params?: TObject;
+  querystring?: TObject;
+  headers?: TObject;
+  body?: TSchema;
   /** Success responses (and any error response with a shape of its own), by status. */
-  response: Record<number, JsonSchema>;
+  response: Record<number, TSchema>;
 }
 
 /**
- * One entry of the API's route table. Fastify registers it and /v1/openapi.json documents it, so the
- * schema a request is validated with is the schema that is published.
+ * The request a route's handler receives, typed by Fastify's TypeBox type provider from the route's own
+ * schemas: `body`, `params`, `query` and `headers` are what those schemas let through. A raw-body route
+ * (`rawBody`) gets the exact bytes.
  */
-export interface ApiRoute {
+export type RouteRequest<
+  S extends RouteSchemas,
+  Raw extends TSchema | undefined = undefined,
+> = FastifyRequest<
+  Raw extends TSchema ? { Body: Buffer } : RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  S,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * One entry of the API's route table. Fastify registers it and /v1/openapi.json documents it, so the
+ * schema a request is validated with is the schema that is published, and the type its handler reads
+ * the request as.
+ */
+export interface ApiRoute<
+  S extends RouteSchemas = RouteSchemas,
+  Raw extends TSchema | undefined = TSchema | undefined,
+> {
   method: 'GET' | 'POST';
   /** Fastify syntax (`/v1/generations/:id`). */
   url: string;
@@ -31,11 +58,24 @@ export interface ApiRoute {
    * The handler receives the body as the exact bytes sent (a Buffer), e.g. to verify a signature over
    * them; the schema given here is what the document publishes as the body, not what Fastify checks.
    */
-  rawBody?: JsonSchema;
-  schema: RouteSchemas;
+  rawBody?: Raw;
+  schema: S;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  // A method, not a function-typed property: its parameter is then compared both ways, which is what
+  // lets a route typed by its own schemas join the table as a plain ApiRoute (defineRoute).
+  handler(request: RouteRequest<S, Raw>, reply: FastifyReply): Promise<unknown>;
+}
+
+/**
+ * A route whose handler is typed from its own schemas. It joins the table as a plain ApiRoute: the table
+ * is heterogeneous, and Fastify validates every request against the same schemas before the handler
+ * runs, which is what makes the handler's types true.
+ */
+export function defineRoute<S extends RouteSchemas, Raw extends TSchema | undefined = undefined>(
+  route: ApiRoute<S, Raw>,
+): ApiRoute {
+  return route;
 }
 
 /**

@@ -1,66 +1,74 @@
-import {
-  ID_MAX_LENGTH,
-  IDEMPOTENCY_KEY_MAX_LENGTH,
-  IDEMPOTENCY_KEY_PATTERN,
-  MAX_CREDITS_PER_OPERATION,
-  TEXT_PATTERN,
-} from '../credits/amounts';
+import { Type, type Static, type TEnum, type TProperties, type TUnsafe } from 'typebox';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, TEXT_PATTERN } from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
-import { CREDIT_PACKS } from '../credit-packs/catalog';
+import type { CreditsSnapshot } from '../credits/snapshot';
 import { ERROR_CODES } from '../errors';
-import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../generations/statuses';
-import { PURCHASE_STATUSES } from '../credit-packs/statuses';
-import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from './cursor';
 
 /**
- * Every JSON Schema of the API, written once: Fastify validates requests and serializes responses with
- * them, and /v1/openapi.json is built from the same objects (src/api/openapi.ts). Request schemas are
- * closed (`additionalProperties: false`) and are validated without type coercion, so `"100"` is not a
- * number and an unknown field is an error rather than silently dropped.
+ * The building blocks every route's schemas are made of (each route keeps its own schemas beside it, in
+ * src/api/routes/). They are TypeBox schemas: plain JSON Schema objects at run time, which Fastify
+ * validates requests and serializes responses with and /v1/openapi.json publishes as they are, and
+ * TypeScript types at compile time, from which each handler's request is typed (src/api/route.ts).
  *
- * Every string a request carries into PostgreSQL is built by `text()` below, whose pattern refuses
- * U+0000 and lone surrogates (PostgreSQL cannot store them) and blank-only strings. Lengths count
+ * Request schemas are closed (`closed()`: `additionalProperties: false`) and are validated without type
+ * coercion (src/api/server.ts), so `"100"` is not a number and an unknown field is an error rather than
+ * silently dropped. Every string a request carries into PostgreSQL is built by `text()`, whose pattern
+ * refuses U+0000 and lone surrogates (PostgreSQL cannot store them) and blank-only strings. Lengths count
  * characters (code points), as JSON Schema, Ajv and src/credits/amounts.ts all do.
  */
-export type JsonSchema = Record<string, unknown>;
 
-const int = (minimum = 0): JsonSchema => ({ type: 'integer', minimum });
+export const int = (minimum = 0) => Type.Integer({ minimum });
+
 /** Free text and ids in requests: see TEXT_PATTERN (src/credits/amounts.ts). */
-const text = (maxLength: number): JsonSchema => ({
-  type: 'string',
-  minLength: 1,
-  maxLength,
-  pattern: TEXT_PATTERN,
-});
-const nullable = (type: 'string' | 'integer'): JsonSchema => ({ type: [type, 'null'] });
-const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
+export const text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN });
 
-function object(
-  properties: Record<string, JsonSchema>,
-  required: string[] = Object.keys(properties),
-): JsonSchema {
-  return { type: 'object', additionalProperties: false, required, properties };
+/**
+ * `{type: [type, "null"]}` rather than TypeBox's `anyOf` of two schemas: the published document keeps
+ * the one-line form, and the serializer does not try two branches per field.
+ */
+export function nullable(type: 'string'): TUnsafe<string | null>;
+export function nullable(type: 'integer'): TUnsafe<number | null>;
+export function nullable(type: 'string' | 'integer'): TUnsafe<string | number | null> {
+  return Type.Unsafe({ type: [type, 'null'] });
 }
 
-/** A whole number of credits, bounded like every ledger operation (src/credits/amounts.ts). */
-const creditAmount: JsonSchema = { type: 'integer', minimum: 0, maximum: MAX_CREDITS_PER_OPERATION };
+export const dateTime = () => Type.String({ format: 'date-time' });
+export const nullableDateTime = () =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
 
-// ---- shared response parts ----
+/** One of `values`, published as `{type: "string", enum: [...]}`. */
+export const oneOf = <const V extends string[]>(values: readonly [...V]): TEnum<V> =>
+  Type.Enum<V>([...values], { type: 'string' });
 
-export const errorSchema = object({
-  error: object(
-    {
-      code: { type: 'string', enum: ERROR_CODES },
-      message: { type: 'string' },
-      details: { type: 'object', additionalProperties: true },
-    },
-    ['code', 'message'],
-  ),
+/** An object with exactly these properties; each is required unless wrapped in Type.Optional. */
+export const closed = <P extends TProperties>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false });
+
+/** Any JSON object, served and documented as it is (the serializer must not filter it). */
+export const anyObject = () =>
+  Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
+
+// ---- shared by several routes ----
+
+export const errorSchema = closed({
+  error: closed({
+    code: oneOf(ERROR_CODES),
+    message: Type.String(),
+    details: Type.Optional(anyObject()),
+  }),
 });
 
-/** GET /v1/credits (seeds/004_*), field for field; mirrors CreditsSnapshot in src/credits/snapshot.ts. */
-export const creditsSnapshotSchema = object({
-  organizationId: { type: 'string' },
+export const idempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({
+    minLength: 1,
+    maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+    pattern: IDEMPOTENCY_KEY_PATTERN,
+  }),
+});
+
+/** GET /v1/credits (seeds/004_*), field for field: CreditsSnapshot in src/credits/snapshot.ts. */
+export const creditsSnapshotSchema = closed({
+  organizationId: Type.String(),
   balance: int(),
   available: int(),
   includedRemaining: int(),
@@ -68,208 +76,20 @@ export const creditsSnapshotSchema = object({
   reservedCredits: int(),
   includedThisPeriod: int(),
   usedThisPeriod: int(),
-  currentPeriod: object({ start: dateTime, end: dateTime, usedCredits: int() }),
-  subscriptionTier: { type: 'string' },
-  billingStatus: { type: 'string' },
-  estimatedCreditsPerFormat: object(Object.fromEntries(GENERATION_FORMATS.map((f) => [f, int(1)]))),
-  ingestCostsBilled: object({
-    github: { type: 'boolean' },
-    website: { type: 'boolean' },
-    appstore: { type: 'boolean' },
+  currentPeriod: closed({ start: dateTime(), end: dateTime(), usedCredits: int() }),
+  subscriptionTier: Type.String(),
+  billingStatus: Type.String(),
+  estimatedCreditsPerFormat: Type.Record(Type.Enum([...GENERATION_FORMATS]), int(1), {
+    additionalProperties: false,
   }),
+  ingestCostsBilled: closed({ github: Type.Boolean(), website: Type.Boolean(), appstore: Type.Boolean() }),
 });
-
-export const generationSchema = object({
-  generationId: { type: 'string' },
-  projectId: { type: 'string' },
-  format: { type: 'string', enum: [...GENERATION_FORMATS] },
-  status: { type: 'string', enum: [...GENERATION_STATUSES] },
-  estimatedCredits: int(),
-  actualCredits: nullable('integer'),
-  model: nullable('string'),
-  failureReason: nullable('string'),
-  reservation: object({
-    status: { type: 'string', enum: [...RESERVATION_STATUSES] },
-    amount: int(),
-    capturedCredits: nullable('integer'),
-    settledAt: { type: ['string', 'null'], format: 'date-time' },
-  }),
-  createdAt: dateTime,
-  endedAt: { type: ['string', 'null'], format: 'date-time' },
-});
-
-// ---- requests ----
-
-export const generationParams = object({ id: text(ID_MAX_LENGTH) });
-
-export const idempotencyHeaders: JsonSchema = {
-  type: 'object',
-  required: ['idempotency-key'],
-  properties: {
-    'idempotency-key': {
-      type: 'string',
-      minLength: 1,
-      maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
-      pattern: IDEMPOTENCY_KEY_PATTERN,
-    },
-  },
-};
-
-export const createGenerationBody = object({
-  projectId: text(ID_MAX_LENGTH),
-  format: { type: 'string', enum: [...GENERATION_FORMATS] },
-});
-export interface CreateGenerationBody {
-  projectId: string;
-  format: string;
-}
-
-export const completeGenerationBody = object({ actualCredits: creditAmount, model: text(ID_MAX_LENGTH) }, [
-  'actualCredits',
-]);
-export interface CompleteGenerationBody {
-  actualCredits: number;
-  model?: string;
-}
-
-export const failGenerationBody = object({ reason: text(1000) });
-export interface FailGenerationBody {
-  reason: string;
-}
-
-export const LIST_LIMIT_DEFAULT = 20;
-export const LIST_LIMIT_MAX = 100;
-
-export const listGenerationsQuery = object(
-  {
-    status: { type: 'string', enum: [...GENERATION_STATUSES] },
-    limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT },
-    cursor: { type: 'string', maxLength: CURSOR_MAX_LENGTH, pattern: CURSOR_PATTERN },
-  },
-  [],
-);
-export interface ListGenerationsQuery {
-  status?: (typeof GENERATION_STATUSES)[number];
-  limit: number;
-  cursor?: string;
-}
-
-// ---- responses ----
-
-export const createdGenerationSchema = object({
-  generationId: { type: 'string' },
-  reservedCredits: int(1),
-  credits: creditsSnapshotSchema,
-});
-
-/** The 402 of POST /v1/generations, stored and replayed like a success, so it has a fixed shape. */
-export const billingExhaustedSchema = object({
-  error: object({
-    code: { type: 'string', enum: ['BILLING_EXHAUSTED'] },
-    message: { type: 'string' },
-    details: object({ required: int(1), available: int(), credits: creditsSnapshotSchema }),
-  }),
-});
-
-export const completedGenerationSchema = object({
-  generationId: { type: 'string' },
-  status: { type: 'string', enum: ['completed'] },
-  charge: object({
-    hold: int(),
-    actual: int(),
-    fromIncluded: int(),
-    fromPrepaid: int(),
-    overage: int(),
-    writtenOff: int(),
-    released: int(),
-  }),
-  credits: creditsSnapshotSchema,
-});
-
-export const failedGenerationSchema = object({
-  generationId: { type: 'string' },
-  status: { type: 'string', enum: ['failed'] },
-  releasedCredits: int(),
-  credits: creditsSnapshotSchema,
-});
-
-export const generationPageSchema = object({
-  data: { type: 'array', items: generationSchema },
-  nextCursor: { type: ['string', 'null'] },
-});
-
-export const whoamiSchema = object({
-  organization: object({ id: { type: 'string' }, name: { type: 'string' } }),
-  key: object({ prefix: { type: 'string' } }),
-  tier: { type: 'string' },
-  creditBalance: int(),
-});
-
-export const healthSchema = object({ status: { type: 'string', enum: ['ok'] } });
-
-export const readySchema = object({
-  status: { type: 'string', enum: ['ready'] },
-  checks: object({
-    postgres: { type: 'string', enum: ['ok'] },
-    temporal: { type: 'string', enum: ['ok', 'not_configured'] },
-  }),
-});
-
-/** The OpenAPI document is served as is; the serializer must not filter it. */
-export const openApiDocumentSchema: JsonSchema = { type: 'object', additionalProperties: true };
-
-// ---- credit packs and webhooks ----
-
-export const creditPackBody = object({ packId: { type: 'string', enum: CREDIT_PACKS.map((p) => p.id) } });
-export const creditPackParams = object({ id: text(ID_MAX_LENGTH) });
 
 /**
- * Missing or malformed, it is answered like a forged one: 400 INVALID_SIGNATURE (src/api/errors.ts).
- * Not closed: every other header of the delivery is allowed.
+ * Compiles only when `From` is assignable to `To`. Two of them, one each way, make a schema and the
+ * domain type it publishes fail `tsc` as soon as either gains, loses or changes a field.
  */
-export const stripeSignatureHeaders: JsonSchema = {
-  type: 'object',
-  required: ['stripe-signature'],
-  properties: { 'stripe-signature': { type: 'string', minLength: 1 } },
-};
+export type Assignable<From extends To, To> = [From, To];
 
-/**
- * What the webhook route documents as its body. It is not validated against this: the route takes the
- * exact bytes, checks the signature over them, and only then parses them (src/webhooks/stripe.ts).
- */
-export const stripeEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'type'],
-  properties: { id: { type: 'string' }, type: { type: 'string' } },
-  additionalProperties: true,
-};
-
-const priceFields = {
-  packId: { type: 'string' },
-  amountCents: int(),
-  listPriceCents: int(),
-  discountBps: int(),
-};
-
-export const creditPackPurchaseSchema = object({
-  purchaseId: { type: 'string' },
-  ...priceFields,
-  status: { type: 'string', enum: ['succeeded'] },
-  creditsGranted: int(1),
-  paymentIntentId: { type: 'string' },
-  credits: creditsSnapshotSchema,
-});
-
-export const creditPackViewSchema = object({
-  purchaseId: { type: 'string' },
-  ...priceFields,
-  credits: int(1),
-  status: { type: 'string', enum: [...PURCHASE_STATUSES] },
-  paymentIntentId: nullable('string'),
-  declineCode: nullable('string'),
-  createdAt: dateTime,
-  settledAt: { type: ['string', 'null'], format: 'date-time' },
-});
-
-/** Whatever the handler tells Stripe; Stripe reads only the status. */
-export const webhookAckSchema: JsonSchema = { type: 'object', additionalProperties: true };
+type _SnapshotSchemaFitsDomain = Assignable<Static<typeof creditsSnapshotSchema>, CreditsSnapshot>;
+type _SnapshotDomainFitsSchema = Assignable<CreditsSnapshot, Static<typeof creditsSnapshotSchema>>;

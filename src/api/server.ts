@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { Type, type TObject } from 'typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import Fastify, {
   type FastifyInstance,
@@ -25,7 +26,6 @@ import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
 import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
-import type { JsonSchema } from './schemas';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
 import { creditPackRoutes } from './routes/credit-packs';
@@ -89,9 +89,9 @@ const CANONICAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
  * hold. Only a plain decimal integer is converted; Ajv's own coercion would also accept `1e1`, `0x10`
  * or ` 20`, which no client means as a page size.
  */
-function readQueryIntegers(schema: JsonSchema | undefined): preValidationHookHandler | undefined {
-  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
-  const names = Object.keys(properties).filter((name) => properties[name]!.type === 'integer');
+function readQueryIntegers(schema: TObject | undefined): preValidationHookHandler | undefined {
+  const properties = schema?.properties ?? {};
+  const names = Object.keys(properties).filter((name) => Type.IsInteger(properties[name]));
   if (names.length === 0) return undefined;
   return async (request) => {
     const query = request.query as Record<string, unknown>;

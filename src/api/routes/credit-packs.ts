@@ -1,17 +1,70 @@
 import type { Client } from '@temporalio/client';
+import { Type, type Static } from 'typebox';
 import { CREDIT_PACKS } from '../../credit-packs/catalog';
-import type { Db } from '../../db/pool';
 import { buyCreditPack } from '../../credit-packs/client';
-import { getCreditPackPurchase } from '../../credit-packs/purchases';
-import { identityOf } from '../auth';
-import type { ApiRoute } from '../route';
 import {
-  creditPackPurchaseSchema,
-  creditPackBody,
-  creditPackParams,
-  creditPackViewSchema,
+  getCreditPackPurchase,
+  type CreditPackPurchaseResult,
+  type PurchaseView,
+} from '../../credit-packs/purchases';
+import { PURCHASE_STATUSES } from '../../credit-packs/statuses';
+import { ID_MAX_LENGTH } from '../../credits/amounts';
+import type { Db } from '../../db/pool';
+import { identityOf } from '../auth';
+import { defineRoute, type ApiRoute } from '../route';
+import {
+  closed,
+  creditsSnapshotSchema,
+  dateTime,
   idempotencyHeaders,
+  int,
+  nullable,
+  nullableDateTime,
+  oneOf,
+  text,
+  type Assignable,
 } from '../schemas';
+
+export const creditPackBody = closed({ packId: oneOf(CREDIT_PACKS.map((p) => p.id)) });
+export const creditPackParams = closed({ id: text(ID_MAX_LENGTH) });
+
+const priceFields = {
+  packId: Type.String(),
+  amountCents: int(),
+  listPriceCents: int(),
+  discountBps: int(),
+};
+
+export const creditPackPurchaseSchema = closed({
+  purchaseId: Type.String(),
+  ...priceFields,
+  status: oneOf(['succeeded']),
+  creditsGranted: int(1),
+  paymentIntentId: Type.String(),
+  credits: creditsSnapshotSchema,
+});
+
+export const creditPackViewSchema = closed({
+  purchaseId: Type.String(),
+  ...priceFields,
+  credits: int(1),
+  status: oneOf(PURCHASE_STATUSES),
+  paymentIntentId: nullable('string'),
+  declineCode: nullable('string'),
+  createdAt: dateTime(),
+  settledAt: nullableDateTime(),
+});
+
+type _PurchaseSchemaFitsDomain = Assignable<
+  Static<typeof creditPackPurchaseSchema>,
+  CreditPackPurchaseResult
+>;
+type _PurchaseDomainFitsSchema = Assignable<
+  CreditPackPurchaseResult,
+  Static<typeof creditPackPurchaseSchema>
+>;
+type _ViewSchemaFitsDomain = Assignable<Static<typeof creditPackViewSchema>, PurchaseView>;
+type _ViewDomainFitsSchema = Assignable<PurchaseView, Static<typeof creditPackViewSchema>>;
 
 export interface CreditPackRouteDeps {
   db: Db;
@@ -23,7 +76,7 @@ export interface CreditPackRouteDeps {
 export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
   const purchaseDeps = { db: deps.db, client: deps.temporalClient, taskQueue: deps.taskQueue };
   return [
-    {
+    defineRoute({
       method: 'POST',
       url: '/v1/credit-packs',
       operationId: 'buyCreditPack',
@@ -39,18 +92,16 @@ export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
       },
       errors: ['PAYMENT_DECLINED', 'IDEMPOTENCY_KEY_REUSED', 'NOT_FOUND'],
       handler: async (request, reply) => {
-        const { packId } = request.body as { packId: string };
-        const idempotencyKey = (request.headers as Record<string, string>)['idempotency-key']!;
         const { result, replayed } = await buyCreditPack(purchaseDeps, {
           orgId: identityOf(request).orgId,
-          packId,
-          idempotencyKey,
+          packId: request.body.packId,
+          idempotencyKey: request.headers['idempotency-key'],
         });
         if (replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(201).send(result);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/v1/credit-packs/:id',
       operationId: 'getCreditPackPurchase',
@@ -60,7 +111,7 @@ export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
       schema: { params: creditPackParams, response: { 200: creditPackViewSchema } },
       errors: ['NOT_FOUND'],
       handler: async (request) =>
-        getCreditPackPurchase(deps.db, identityOf(request).orgId, (request.params as { id: string }).id),
-    },
+        getCreditPackPurchase(deps.db, identityOf(request).orgId, request.params.id),
+    }),
   ];
 }

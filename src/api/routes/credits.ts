@@ -1,11 +1,19 @@
+import { Type } from 'typebox';
 import { creditsOf, identityOf } from '../auth';
-import type { ApiRoute } from '../route';
-import { creditsSnapshotSchema, whoamiSchema } from '../schemas';
+import { defineRoute, type ApiRoute } from '../route';
+import { closed, creditsSnapshotSchema, int } from '../schemas';
+
+export const whoamiSchema = closed({
+  organization: closed({ id: Type.String(), name: Type.String() }),
+  key: closed({ prefix: Type.String() }),
+  tier: Type.String(),
+  creditBalance: int(),
+});
 
 /** Both routes answer from what their auth hook read with the key: one round trip per request. */
 export function creditRoutes(): ApiRoute[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       url: '/v1/credits',
       operationId: 'getCredits',
@@ -15,8 +23,8 @@ export function creditRoutes(): ApiRoute[] {
       schema: { response: { 200: creditsSnapshotSchema } },
       errors: [],
       handler: async (request) => creditsOf(request),
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/v1/whoami',
       operationId: 'whoami',
@@ -35,6 +43,6 @@ export function creditRoutes(): ApiRoute[] {
           creditBalance: credits.balance,
         };
       },
-    },
+    }),
   ];
 }

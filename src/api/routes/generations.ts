@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../db/pool';
 import { DomainError, notFound } from '../../errors';
 import type { GenerationClient } from '../../generations/client';
@@ -8,7 +9,7 @@ import { identityOf } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { errorBody } from '../errors';
 import { requestHash, runIdempotent, type StoredResponse } from '../idempotency';
-import type { ApiRoute } from '../route';
+import { defineRoute, type ApiRoute } from '../route';
 import {
   billingExhaustedSchema,
   completedGenerationSchema,
@@ -20,13 +21,10 @@ import {
   generationPageSchema,
   generationParams,
   generationSchema,
-  idempotencyHeaders,
+  LIST_LIMIT_DEFAULT,
   listGenerationsQuery,
-  type CompleteGenerationBody,
-  type CreateGenerationBody,
-  type FailGenerationBody,
-  type ListGenerationsQuery,
-} from '../schemas';
+} from './generations.schemas';
+import { idempotencyHeaders } from '../schemas';
 
 export interface GenerationRouteDeps {
   db: Db;
@@ -53,7 +51,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
 
   async function start(
     orgId: string,
-    body: CreateGenerationBody,
+    body: Static<typeof createGenerationBody>,
     generationId: string,
   ): Promise<StoredResponse> {
     const r = await generations.start({
@@ -74,7 +72,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
   }
 
   return [
-    {
+    defineRoute({
       method: 'POST',
       url: CREATE_URL,
       operationId: 'createGeneration',
@@ -97,11 +95,11 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       ],
       handler: async (request, reply) => {
         const { orgId } = identityOf(request);
-        const body = request.body as CreateGenerationBody;
+        const { body } = request;
         await requireOwnProject(orgId, body.projectId);
         const scope = {
           orgId,
-          key: request.headers['idempotency-key'] as string,
+          key: request.headers['idempotency-key'],
           requestHash: requestHash('POST', CREATE_URL, body),
         };
         const result = await runIdempotent(
@@ -114,8 +112,8 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(result.status).send(result.body);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       url: '/v1/generations/:id/complete',
       operationId: 'completeGeneration',
@@ -132,16 +130,16 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED', 'ACTUAL_COST_IMPLAUSIBLE', 'ENGINE_UNAVAILABLE'],
       handler: async (request) => {
         const { orgId } = identityOf(request);
-        const { id } = request.params as { id: string };
-        const body = request.body as CompleteGenerationBody;
+        const { id } = request.params;
+        const { actualCredits, model } = request.body;
         const r = await generations.complete(orgId, id, {
-          actualCredits: body.actualCredits,
-          model: body.model ?? null,
+          actualCredits,
+          model: model ?? null,
         });
         return { generationId: id, status: 'completed', charge: r.charge, credits: r.credits };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       url: '/v1/generations/:id/fail',
       operationId: 'failGeneration',
@@ -156,13 +154,13 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       errors: ['NOT_FOUND', 'GENERATION_ALREADY_ENDED', 'ENGINE_UNAVAILABLE'],
       handler: async (request) => {
         const { orgId } = identityOf(request);
-        const { id } = request.params as { id: string };
-        const { reason } = request.body as FailGenerationBody;
+        const { id } = request.params;
+        const { reason } = request.body;
         const r = await generations.fail(orgId, id, reason);
         return { generationId: id, status: 'failed', releasedCredits: r.releasedCredits, credits: r.credits };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/v1/generations/:id',
       operationId: 'getGeneration',
@@ -172,11 +170,10 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       schema: { params: generationParams, response: { 200: generationSchema } },
       errors: ['NOT_FOUND'],
       handler: async (request) => {
-        const { id } = request.params as { id: string };
-        return getGeneration(db, identityOf(request).orgId, id);
+        return getGeneration(db, identityOf(request).orgId, request.params.id);
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/v1/generations',
       operationId: 'listGenerations',
@@ -186,11 +183,12 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       schema: { querystring: listGenerationsQuery, response: { 200: generationPageSchema } },
       errors: [],
       handler: async (request) => {
-        const { status, limit, cursor } = request.query as ListGenerationsQuery;
+        // Ajv fills in the schema's default before the handler runs; the type cannot know it.
+        const { status, limit = LIST_LIMIT_DEFAULT, cursor } = request.query;
         const after = cursor === undefined ? undefined : decodeCursor(cursor);
         const page = await listGenerations(db, identityOf(request).orgId, { status, limit, after });
         return { data: page.data, nextCursor: page.next ? encodeCursor(page.next) : null };
       },
-    },
+    }),
   ];
 }

@@ -2,8 +2,18 @@ import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { Db } from '../../db/pool';
 import { DomainError } from '../../errors';
-import type { ApiRoute } from '../route';
-import { healthSchema, openApiDocumentSchema, readySchema } from '../schemas';
+import { defineRoute, type ApiRoute } from '../route';
+import { anyObject, closed, oneOf } from '../schemas';
+
+export const healthSchema = closed({ status: oneOf(['ok']) });
+
+export const readySchema = closed({
+  status: oneOf(['ready']),
+  checks: closed({ postgres: oneOf(['ok']), temporal: oneOf(['ok', 'not_configured']) }),
+});
+
+/** The OpenAPI document is served as is; the serializer must not filter it. */
+export const openApiDocumentSchema = anyObject();
 
 export interface SystemDeps {
   db: Db;
@@ -31,7 +41,7 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<strin
 
 export function systemRoutes(deps: SystemDeps): ApiRoute[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       url: '/healthz',
       operationId: 'health',
@@ -41,8 +51,8 @@ export function systemRoutes(deps: SystemDeps): ApiRoute[] {
       schema: { response: { 200: healthSchema } },
       errors: [],
       handler: async () => ({ status: 'ok' }),
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/readyz',
       operationId: 'ready',
@@ -69,8 +79,8 @@ export function systemRoutes(deps: SystemDeps): ApiRoute[] {
         }
         return { status: 'ready', checks };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/v1/openapi.json',
       operationId: 'openapi',
@@ -80,6 +90,6 @@ export function systemRoutes(deps: SystemDeps): ApiRoute[] {
       schema: { response: { 200: openApiDocumentSchema } },
       errors: [],
       handler: async () => deps.openApiDocument(),
-    },
+    }),
   ];
 }
