@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/pool';
 import { ensureOrgCustomer, storedCustomerId } from '../src/orgs/stripe-customer';
@@ -12,9 +11,10 @@ import {
   type CreditPackPurchaseResult,
   type FailPurchaseInput,
 } from '../src/credit-packs/purchases';
-import { isRetryableStripeError, PaymentDeclinedError } from '../src/stripe/errors';
+import { PaymentDeclinedError } from '../src/stripe/errors';
 import { chargeOnce, findPaymentByBusinessKey } from '../src/stripe/payment-intents';
 import { asActivity } from '../src/temporal/failures';
+import { stripeWrite } from './stripe-write';
 
 export interface CreditPackActivityDeps {
   db: Db;
@@ -111,23 +111,3 @@ export function createCreditPackActivities(deps: CreditPackActivityDeps) {
 }
 
 export type CreditPackActivities = ReturnType<typeof createCreditPackActivities>;
-
-/**
- * A Stripe write whose error is deterministic for the same request (invalid request, authentication,
- * idempotency conflict) is not retried: the workflow then settles the purchase by looking it up instead.
- */
-async function stripeWrite<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await asActivity(fn);
-  } catch (err) {
-    if (err instanceof Stripe.errors.StripeError && !isRetryableStripeError(err)) {
-      throw ApplicationFailure.create({
-        type: err.type,
-        message: err.message,
-        nonRetryable: true,
-        cause: err,
-      });
-    }
-    throw err;
-  }
-}

@@ -1,3 +1,5 @@
+import { BILLING_ERRORS } from './billing/error-codes';
+
 /** What a code means to whoever receives it: over HTTP, and to a Temporal retry policy. */
 export interface ErrorSpec {
   status: number;
@@ -46,6 +48,8 @@ export const ERRORS = {
   DATABASE_UNAVAILABLE: { status: 503, retryable: true, retryAfter: true },
   /** Temporal or the workers did not answer in time: retry with the same Idempotency-Key. */
   ENGINE_UNAVAILABLE: { status: 503, retryable: true, retryAfter: true },
+  /** Subscriptions (src/billing/error-codes.ts): plan limits, inactive and conflicting states. */
+  ...BILLING_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

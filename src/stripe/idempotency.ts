@@ -6,7 +6,7 @@ import { StripeValidationError } from './errors';
 // makes a re-run activity look like a brand new request. Past those 24h, the functions that move money
 // first look for an object carrying `metadata.businessKey` and reuse it.
 
-export const IDEMPOTENCY_KINDS = ['customer', 'pm-attach', 'pm-default', 'pi'] as const;
+export const IDEMPOTENCY_KINDS = ['customer', 'pm-attach', 'pm-default', 'pi', 'refund'] as const;
 export type IdempotencyKind = (typeof IDEMPOTENCY_KINDS)[number];
 
 // Printable ASCII without spaces: keys travel in an HTTP header (Idempotency-Key)
