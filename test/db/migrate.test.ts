@@ -119,6 +119,7 @@ describe('migrateToLatest', () => {
           overage_allowed: false,
           pack_discount_bps: 0,
           rollover_days: 0,
+          rollover_cap: 0,
         },
       ].sort((a, b) => a.id.localeCompare(b.id)),
     );
