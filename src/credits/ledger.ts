@@ -5,7 +5,7 @@ import { requireCredits, requireNonEmpty } from './amounts';
 import type { CapturePlan } from './capture';
 import { actualCostCeiling } from './ceiling';
 import { GENERATION_FORMATS, requireFormat, unknownFormat, type GenerationFormat } from './formats';
-import { reserveKey, settleKey } from './ids';
+import { pendingExpiryKey, reserveKey, settleKey } from './ids';
 import { exactEstimates, toCreditsSnapshot, type CreditsSnapshot, type SnapshotRow } from './snapshot';
 
 /**
@@ -106,16 +106,9 @@ export async function captureCredits(db: Db, input: CaptureInput): Promise<Captu
   const { rows } = await sql<{
     outcome: string;
     status: string | null;
-    detail: {
-      actual: number;
-      hold: number;
-      fromIncluded: number;
-      fromPrepaid: number;
-      overage: number;
-      writtenOff: number;
-    } | null;
+    detail: (Omit<CapturePlan, 'released'> & { actual: number; hold: number }) | null;
     snapshot: SnapshotRow | null;
-  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model}, ${settleKey(generationId)})`.execute(
+  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model}, ${settleKey(generationId)}, ${pendingExpiryKey(generationId)})`.execute(
     db,
   );
   const row = single(rows);
@@ -154,6 +147,11 @@ export interface ReleaseResult {
   status: 'released' | 'expired';
   duplicate: boolean;
   releasedCredits: number;
+  /**
+   * Of the released credits, those whose expiry came while this generation held them: they left the
+   * balance with the release (src/credits/expiry.ts). Absent in histories older than it.
+   */
+  expiredCredits?: number;
   credits: CreditsSnapshot;
 }
 
@@ -165,9 +163,10 @@ export async function releaseCredits(db: Db, input: ReleaseInput): Promise<Relea
     outcome: string;
     status: string | null;
     amount: number | null;
+    expired: number | null;
     snapshot: SnapshotRow | null;
   }>`
-    SELECT outcome, status, amount, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason}, ${settleKey(generationId)})
+    SELECT outcome, status, amount, expired, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason}, ${settleKey(generationId)}, ${pendingExpiryKey(generationId)})
   `.execute(db);
   const row = single(rows);
   switch (row.outcome) {
@@ -178,6 +177,7 @@ export async function releaseCredits(db: Db, input: ReleaseInput): Promise<Relea
         status: row.status as 'released' | 'expired',
         duplicate: row.outcome === 'duplicate',
         releasedCredits: row.amount!,
+        expiredCredits: row.expired!,
         credits: toCreditsSnapshot(row.snapshot!),
       };
     case 'not_held':
@@ -276,7 +276,7 @@ export async function formatEstimates(db: Db): Promise<Readonly<Record<Generatio
   return (await formatCatalog(db)).estimates;
 }
 
-function single<T>(rows: T[]): T {
+export function single<T>(rows: T[]): T {
   if (rows.length !== 1) throw new Error(`ledger function returned ${rows.length} rows, expected 1`);
   return rows[0]!;
 }
@@ -297,6 +297,6 @@ function alreadyEnded(
   );
 }
 
-function unexpected(fn: string, outcome: string): Error {
+export function unexpected(fn: string, outcome: string): Error {
   return new Error(`${fn} returned unexpected outcome ${outcome}`);
 }

@@ -10,34 +10,46 @@ const COLUMNS = [
   ['used_this_period', 'used_delta'],
   ['overage_this_period', 'overage_delta'],
   ['written_off_this_period', 'written_off_delta'],
+  ['rolled_over_remaining', 'rolled_over_delta'],
+  ['pending_expiry', 'pending_expiry_delta'],
+  ['rolled_over_in_this_period', 'rolled_over_in_delta'],
+  ['rollover_expired_this_period', 'rollover_expired_delta'],
+  ['expired_this_period', 'expired_delta'],
 ] as const;
 
 export interface Drift {
   orgId: string;
   column: string;
-  stored: number;
-  expected: number;
-  source: 'ledger' | 'reservations';
+  /** Credits, or for rollover_expires_at an ISO date-time (null: none). */
+  stored: number | string | null;
+  expected: number | string | null;
+  source: 'ledger' | 'reservations' | 'grants';
 }
 
 /**
- * Recomputes every balance from the ledger rows (and the held reservations) and lists each column that
- * disagrees. An empty list is the proof that the ledger explains every balance.
+ * Recomputes every balance from the ledger rows, the held reservations and the live rolled-over grants,
+ * and lists each column that disagrees. An empty list is the proof that the ledger explains every
+ * balance.
  */
 export async function findDrift(db: Db): Promise<Drift[]> {
   const sums = COLUMNS.map(
     ([, delta]) => sql`coalesce(sum(${sql.ref(delta)}), 0)::bigint AS ${sql.ref(delta)}`,
   );
-  const { rows } = await sql<Record<string, number | string>>`
+  const { rows } = await sql<Record<string, number | string | Date | null>>`
     WITH sums AS (SELECT org_id, ${sql.join(sums)} FROM credit_ledger GROUP BY org_id),
-         holds AS (SELECT org_id, sum(amount)::bigint AS held FROM reservations WHERE status = 'held' GROUP BY org_id)
+         holds AS (SELECT org_id, sum(amount)::bigint AS held FROM reservations WHERE status = 'held' GROUP BY org_id),
+         grants AS (SELECT org_id, sum(remaining)::bigint AS granted, min(expires_at) AS earliest
+                      FROM credit_grants WHERE remaining > 0 GROUP BY org_id)
     SELECT coalesce(b.org_id, s.org_id) AS org_id,
            ${sql.join(COLUMNS.map(([col]) => sql`coalesce(b.${sql.ref(col)}, 0) AS ${sql.ref(col)}`))},
            ${sql.join(COLUMNS.map(([, delta]) => sql`coalesce(s.${sql.ref(delta)}, 0) AS ${sql.ref(delta)}`))},
-           coalesce(h.held, 0) AS held
+           coalesce(h.held, 0) AS held,
+           coalesce(g.granted, 0) AS granted,
+           b.rollover_expires_at, g.earliest
       FROM credit_balances b
       FULL JOIN sums s ON s.org_id = b.org_id
       LEFT JOIN holds h ON h.org_id = coalesce(b.org_id, s.org_id)
+      LEFT JOIN grants g ON g.org_id = coalesce(b.org_id, s.org_id)
   `.execute(db);
   const drift: Drift[] = [];
   for (const row of rows) {
@@ -62,6 +74,21 @@ export async function findDrift(db: Db): Promise<Drift[]> {
         source: 'reservations',
       });
     }
+    if (row.rolled_over_remaining !== row.granted) {
+      drift.push({
+        orgId,
+        column: 'rolled_over_remaining',
+        stored: Number(row.rolled_over_remaining),
+        expected: Number(row.granted),
+        source: 'grants',
+      });
+    }
+    const [stored, expected] = [isoOrNull(row.rollover_expires_at), isoOrNull(row.earliest)];
+    if (stored !== expected) {
+      drift.push({ orgId, column: 'rollover_expires_at', stored, expected, source: 'grants' });
+    }
   }
   return drift;
 }
+
+const isoOrNull = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : null);

@@ -1,10 +1,18 @@
 import { GENERATION_FORMATS, type GenerationFormat } from './formats';
 
-/** The GET /v1/credits shape (seeds/004_*), field for field. */
+/**
+ * The GET /v1/credits shape (seeds/004_*), field for field, plus two documented extensions
+ * (rolledOverCredits, rolloverExpiresAt) that change no seed field.
+ */
 export interface CreditsSnapshot {
   organizationId: string;
   balance: number;
   available: number;
+  /**
+   * Every included credit still in the balance: this period's, the rolled-over ones (rolledOverCredits),
+   * and those that expired while running generations held them (they leave when released unused), so
+   * that balance = includedRemaining + prepaidBalance still holds.
+   */
   includedRemaining: number;
   prepaidBalance: number;
   reservedCredits: number;
@@ -15,17 +23,22 @@ export interface CreditsSnapshot {
   billingStatus: string;
   estimatedCreditsPerFormat: Record<GenerationFormat, number>;
   ingestCostsBilled: { github: boolean; website: boolean; appstore: boolean };
+  /** Extension: unused included credits of earlier periods, counted in includedRemaining, spent first. */
+  rolledOverCredits: number;
+  /** Extension: when the next of them expire (ISO 8601), or null when there are none. */
+  rolloverExpiresAt: string | null;
 }
 
 /**
  * The snapshot as the ledger functions return it (src/db/functions/credit_snapshot_json.sql): the
  * balance columns, with timestamps as JSON text, plus the org's tier and the format estimates.
  */
-export interface SnapshotRow extends Omit<BalanceRow, 'period_start' | 'period_end'> {
+export interface SnapshotRow extends Omit<BalanceRow, 'period_start' | 'period_end' | 'rollover_expires_at'> {
   org_id: string;
   tier_id: string;
   period_start: string | Date;
   period_end: string | Date;
+  rollover_expires_at: string | Date | null;
   estimated_credits_per_format: Record<string, number>;
 }
 
@@ -41,6 +54,9 @@ export interface BalanceRow {
   reserved_credits: number;
   included_this_period: number;
   used_this_period: number;
+  rolled_over_remaining: number;
+  pending_expiry: number;
+  rollover_expires_at: Date | null;
   period_start: Date;
   period_end: Date;
 }
@@ -48,7 +64,8 @@ export interface BalanceRow {
 /** BalanceRow's columns, for a query over `organizations o LEFT JOIN credit_balances b ON b.org_id = o.id`. */
 export const BALANCE_COLUMNS =
   'o.billing_status, b.included_remaining, b.prepaid_balance, b.reserved_credits, b.included_this_period, ' +
-  'b.used_this_period, b.period_start, b.period_end';
+  'b.used_this_period, b.rolled_over_remaining, b.pending_expiry, b.rollover_expires_at, b.period_start, ' +
+  'b.period_end';
 
 export type Nullable<T> = { [K in keyof T]: T[K] | null };
 
@@ -63,6 +80,9 @@ export function balanceRowOf(row: Nullable<BalanceRow>): BalanceRow | undefined 
     reserved_credits: r.reserved_credits,
     included_this_period: r.included_this_period,
     used_this_period: r.used_this_period,
+    rolled_over_remaining: r.rolled_over_remaining,
+    pending_expiry: r.pending_expiry,
+    rollover_expires_at: r.rollover_expires_at,
     period_start: r.period_start,
     period_end: r.period_end,
   };
@@ -113,7 +133,11 @@ function snapshotOf(
   row: Omit<SnapshotRow, 'org_id' | 'tier_id' | 'estimated_credits_per_format'>,
   estimates: Readonly<Record<GenerationFormat, number>>,
 ): CreditsSnapshot {
-  const includedRemaining = exact('included_remaining', row.included_remaining);
+  const rolledOverCredits = exact('rolled_over_remaining', row.rolled_over_remaining);
+  const includedRemaining =
+    exact('included_remaining', row.included_remaining) +
+    rolledOverCredits +
+    exact('pending_expiry', row.pending_expiry);
   const prepaidBalance = exact('prepaid_balance', row.prepaid_balance);
   const reservedCredits = exact('reserved_credits', row.reserved_credits);
   const usedThisPeriod = exact('used_this_period', row.used_this_period);
@@ -133,5 +157,7 @@ function snapshotOf(
     estimatedCreditsPerFormat: estimates,
     // No ingest call debits credits today (seeds/004_*); the flag flips before billing ever begins.
     ingestCostsBilled: { github: false, website: false, appstore: false },
+    rolledOverCredits,
+    rolloverExpiresAt: row.rollover_expires_at === null ? null : iso(row.rollover_expires_at),
   };
 }

@@ -24,6 +24,8 @@ export interface TiersTable {
   overage_allowed: boolean;
   pack_discount_bps: number;
   rollover_days: number;
+  /** The most a period close carries over as a rollover grant (0 with rollover_days 0). */
+  rollover_cap: Int8;
 }
 
 export interface GenerationFormatsTable {
@@ -60,6 +62,15 @@ export interface CreditBalancesTable {
   used_this_period: Generated<Int8>;
   overage_this_period: Generated<Int8>;
   written_off_this_period: Generated<Int8>;
+  /** Sum of credit_grants.remaining: rolled-over credits, spent before this period's included ones. */
+  rolled_over_remaining: Generated<Int8>;
+  /** Earliest expires_at among the grants with credits left; NULL exactly when rolled_over_remaining is 0. */
+  rollover_expires_at: Generated<Date | null>;
+  /** Credits whose expiry came while generations held them; always <= reserved_credits. */
+  pending_expiry: Generated<Int8>;
+  rolled_over_in_this_period: Generated<Int8>;
+  rollover_expired_this_period: Generated<Int8>;
+  expired_this_period: Generated<Int8>;
   period_start: Date;
   period_end: Date;
   updated_at: Generated<Date>;
@@ -103,7 +114,53 @@ export interface CreditLedgerTable {
   used_delta: Generated<Int8>;
   overage_delta: Generated<Int8>;
   written_off_delta: Generated<Int8>;
+  rolled_over_delta: Generated<Int8>;
+  pending_expiry_delta: Generated<Int8>;
+  rolled_over_in_delta: Generated<Int8>;
+  rollover_expired_delta: Generated<Int8>;
+  expired_delta: Generated<Int8>;
   reason: string | null;
+  /** Business time, for the rows of operations that have one (periods, allowance changes, expiries). */
+  effective_at: Date | null;
+  /** jsonb: what the operation did in its own terms, and the arguments a repeat must match. */
+  detail: ColumnType<unknown, string | null | undefined, never>;
+  created_at: CreatedAt;
+}
+
+/** Rolled-over credits: one grant per period close that carried some over. */
+export interface CreditGrantsTable {
+  id: Generated<Int8>;
+  org_id: string;
+  idempotency_key: string;
+  granted: Int8;
+  remaining: Int8;
+  granted_at: Date;
+  expires_at: Date;
+  expired_at: Date | null;
+  expired_credits: Int8 | null;
+  created_at: CreatedAt;
+}
+
+/** The summary of a closed credit period, one row per close. */
+export interface CreditPeriodsTable {
+  org_id: string;
+  period_start: Date;
+  period_end: Date;
+  tier_id: string;
+  included_granted: Int8;
+  used: Int8;
+  overage: Int8;
+  written_off: Int8;
+  rolled_over_in: Int8;
+  rollover_expired: Int8;
+  expired: Int8;
+  rolled_over_out: Int8;
+  held_at_close: Int8;
+  next_period_end: Date;
+  next_allowance: Int8;
+  rollover_days: number;
+  rollover_cap: Int8;
+  idempotency_key: string;
   created_at: CreatedAt;
 }
 
@@ -175,6 +232,8 @@ export interface Database {
   generations: GenerationsTable;
   reservations: ReservationsTable;
   credit_ledger: CreditLedgerTable;
+  credit_grants: CreditGrantsTable;
+  credit_periods: CreditPeriodsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   stripe_customers: StripeCustomersTable;
@@ -188,5 +247,7 @@ export type Project = Selectable<ProjectsTable>;
 export type CreditBalance = Selectable<CreditBalancesTable>;
 export type Generation = Selectable<GenerationsTable>;
 export type LedgerEntry = Selectable<CreditLedgerTable>;
+export type CreditGrant = Selectable<CreditGrantsTable>;
+export type CreditPeriod = Selectable<CreditPeriodsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type CreditPackPurchase = Selectable<CreditPackPurchasesTable>;

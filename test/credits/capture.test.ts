@@ -5,6 +5,8 @@ import { requireCredits, MAX_CREDITS_PER_OPERATION } from '../../src/credits/amo
 
 const base = {
   includedRemaining: 100,
+  rolledOverRemaining: 0,
+  pendingExpiry: 0,
   prepaidBalance: 100,
   reservedCredits: 120,
   hold: 120,
@@ -14,20 +16,26 @@ const base = {
 describe('planCapture', () => {
   it('charges included before prepaid', () => {
     expect(planCapture({ ...base, actual: 150 })).toEqual({
+      fromPendingExpiry: 0,
+      fromRolledOver: 0,
       fromIncluded: 100,
       fromPrepaid: 50,
       overage: 0,
       writtenOff: 0,
       released: 0,
+      pendingExpired: 0,
     });
   });
   it('releases the unused part of the hold', () => {
     expect(planCapture({ ...base, actual: 20 })).toEqual({
+      fromPendingExpiry: 0,
+      fromRolledOver: 0,
       fromIncluded: 20,
       fromPrepaid: 0,
       overage: 0,
       writtenOff: 0,
       released: 100,
+      pendingExpired: 0,
     });
   });
   it('charges exactly the hold at the edge', () => {
@@ -57,9 +65,55 @@ describe('planCapture', () => {
   });
   it('always accounts for every credit of the actual cost', () => {
     for (let actual = 0; actual <= 400; actual += 7) {
-      const p = planCapture({ ...base, reservedCredits: 170, actual });
-      expect(p.fromIncluded + p.fromPrepaid + p.overage + p.writtenOff).toBe(actual);
+      const p = planCapture({
+        ...base,
+        rolledOverRemaining: 30,
+        pendingExpiry: 20,
+        reservedCredits: 170,
+        actual,
+      });
+      expect(
+        p.fromPendingExpiry + p.fromRolledOver + p.fromIncluded + p.fromPrepaid + p.overage + p.writtenOff,
+      ).toBe(actual);
     }
+  });
+});
+
+describe('planCapture with rolled-over and pending credits (earliest expiry first)', () => {
+  const rolled = { ...base, rolledOverRemaining: 40, pendingExpiry: 0 };
+
+  it('spends rolled-over credits before this period’s included ones, and those before prepaid', () => {
+    expect(planCapture({ ...rolled, actual: 30 })).toMatchObject({ fromRolledOver: 30, fromIncluded: 0 });
+    expect(planCapture({ ...rolled, actual: 150 })).toMatchObject({
+      fromRolledOver: 40,
+      fromIncluded: 100,
+      fromPrepaid: 10,
+      overage: 0,
+    });
+  });
+
+  it('spends credits that expired while held first, keeping the ones other holds still need', () => {
+    // 60 pending, all backing holds: ours (120) and another generation's (50).
+    const held = { ...base, pendingExpiry: 60, rolledOverRemaining: 40, reservedCredits: 170, hold: 120 };
+    expect(planCapture({ ...held, actual: 100 })).toMatchObject({
+      fromPendingExpiry: 60,
+      fromRolledOver: 40,
+      fromIncluded: 0,
+      pendingExpired: 0,
+    });
+    // A small cost leaves pending credits that the other hold (50) does not cover: they expire now.
+    expect(planCapture({ ...held, actual: 5 })).toMatchObject({
+      fromPendingExpiry: 5,
+      fromRolledOver: 0,
+      released: 115,
+      pendingExpired: 5,
+    });
+  });
+
+  it('lets every pending credit expire when nothing else is held and the cost is zero', () => {
+    expect(
+      planCapture({ ...base, pendingExpiry: 120, includedRemaining: 0, reservedCredits: 120, actual: 0 }),
+    ).toMatchObject({ fromPendingExpiry: 0, pendingExpired: 120, released: 120 });
   });
 });
 

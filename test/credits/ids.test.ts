@@ -1,26 +1,54 @@
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reserveKey, settleKey } from '../../src/credits/ids';
+import {
+  allowanceChangeKey,
+  includedRevokeKey,
+  pendingExpiryKey,
+  periodCloseKey,
+  reserveKey,
+  rolloverExpiryKey,
+  settleKey,
+} from '../../src/credits/ids';
 import { captureCredits, releaseCredits, reserveCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { migrateToLatest } from '../../src/db/migrate';
 import { migrations } from '../../src/db/migrations/index';
+import { newId } from '../../src/ids';
 import { createEmptyDatabase, type TestDatabase } from '../support/database';
-import { makeOrg } from '../support/fixtures';
 
 /**
- * A database as the code before the repeatable step left it: the frozen migrations only, whose ledger
- * functions built the keys in SQL. Ledger rows written there must be found by the keys TypeScript builds
- * now, or every settlement after the upgrade would be a second one.
+ * A database as the code before the repeatable step left it: the frozen migrations of that time only
+ * (up to 0004), whose ledger functions built the keys in SQL. Ledger rows written there must be found by
+ * the keys TypeScript builds now, or every settlement after the upgrade would be a second one.
  */
+const BEFORE_REPEATABLE_STEP = '2026_11_21_0004_cost_ceiling';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createEmptyDatabase();
   const migrator = new Migrator({ db: t.db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await migrator.migrateTo(BEFORE_REPEATABLE_STEP);
   expect(error).toBeUndefined();
 });
 afterAll(() => t.close());
+
+/**
+ * An org as that code opened one, in its own SQL: today's createOrganization reads snapshots the old
+ * functions do not build.
+ */
+async function orgBeforeUpgrade(prepaid: number) {
+  const orgId = newId('org');
+  const projectId = newId('prj');
+  const start = new Date('2026-11-01T00:00:00Z');
+  await sql`INSERT INTO organizations (id, name, tier_id, billing_mode, billing_anchor)
+            VALUES (${orgId}, 'Before the upgrade', 'free', 'byo', ${start})`.execute(t.db);
+  await sql`INSERT INTO projects (id, org_id, name) VALUES (${projectId}, ${orgId}, 'Default')`.execute(t.db);
+  await sql`INSERT INTO credit_balances (org_id, period_start, period_end)
+            VALUES (${orgId}, ${start}, ${new Date('2026-12-01T00:00:00Z')})`.execute(t.db);
+  await sql`SELECT * FROM credits_grant(${orgId}, 'prepaid', ${prepaid}, ${`test:prepaid:${orgId}`}, NULL)`.execute(
+    t.db,
+  );
+  return { orgId, projectId };
+}
 
 // Ids as a caller may send them: separators, quotes, non-ASCII, the longest allowed.
 const GENERATION_IDS = [
@@ -43,7 +71,7 @@ const keysOf = async (generationId: string) =>
 
 describe('ledger keys built in TypeScript', () => {
   it('are byte for byte the keys the first migration built in SQL', async () => {
-    const { orgId, projectId } = await makeOrg(t.db, { prepaid: 10_000 });
+    const { orgId, projectId } = await orgBeforeUpgrade(10_000);
     for (const [i, id] of GENERATION_IDS.entries()) {
       // The old four-argument functions of the first migration, as the code before this change called them.
       await sql`SELECT * FROM credits_reserve(${orgId}, ${projectId}, ${id}, 'slideshow_builder')`.execute(
@@ -63,7 +91,7 @@ describe('ledger keys built in TypeScript', () => {
   });
 
   it('find, after the upgrade, the settlements written before it', async () => {
-    const { orgId, projectId } = await makeOrg(t.db, { prepaid: 1000 });
+    const { orgId, projectId } = await orgBeforeUpgrade(1000);
     const [captured, released] = ['gen_before_upgrade_1', 'gen_before_upgrade_2'];
     await sql`SELECT * FROM credits_reserve(${orgId}, ${projectId}, ${captured}, 'video_remix')`.execute(
       t.db,
@@ -75,8 +103,11 @@ describe('ledger keys built in TypeScript', () => {
     await sql`SELECT * FROM credits_release(${orgId}, ${released}, 'release', 'r')`.execute(t.db);
 
     const applied = await migrateToLatest(t.db);
-    // The catalog the first migration seeded is already the seed's: only the functions are applied.
-    expect(applied.every((name) => name.startsWith('functions/'))).toBe(true);
+    // The catalog the migrations seeded is already the seed's: only the later migrations and the
+    // functions are applied.
+    expect(applied.filter((name) => !name.startsWith('functions/'))).toEqual(
+      Object.keys(migrations).filter((name) => name > BEFORE_REPEATABLE_STEP),
+    );
     expect(applied).toContain('functions/credits_capture.sql');
 
     const again = await captureCredits(t.db, {
@@ -102,5 +133,14 @@ describe('ledger keys built in TypeScript', () => {
       ['expire', 'reservation:gen_after_upgrade:settle'],
     ]);
     expect(await findDrift(t.db)).toEqual([]);
+  });
+
+  it('keep the forms the ledger rows of periods and held expiries are stored under', () => {
+    const at = new Date('2026-02-28T10:00:00Z');
+    expect(pendingExpiryKey('gen_1')).toBe('reservation:gen_1:expire-pending');
+    expect(periodCloseKey('org_1', at)).toBe('period-close:org_1:2026-02-28T10:00:00.000Z');
+    expect(rolloverExpiryKey('org_1', at)).toBe('rollover-expiry:org_1:2026-02-28T10:00:00.000Z');
+    expect(allowanceChangeKey('org_1', 'chg_9')).toBe('allowance:org_1:chg_9');
+    expect(includedRevokeKey('org_1', 'pause_2')).toBe('included-revoke:org_1:pause_2');
   });
 });

@@ -141,11 +141,14 @@ describe('capture', () => {
     expect(r.charge).toEqual({
       actual: 250,
       hold: 120,
+      fromPendingExpiry: 0,
+      fromRolledOver: 0,
       fromIncluded: 100,
       fromPrepaid: 100,
       overage: 50,
       writtenOff: 0,
       released: 0,
+      pendingExpired: 0,
     });
     expect(r.credits).toMatchObject({ balance: 0, available: 0, reservedCredits: 0, usedThisPeriod: 250 });
     const bal = await t.db

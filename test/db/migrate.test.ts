@@ -78,13 +78,20 @@ describe('migrateToLatest', () => {
 
   it('leaves one overload of each ledger function: the old signatures of the first migration are gone', async () => {
     expect(await ledgerOverloads(t.db)).toEqual([
+      'credit_grants_expire(p_org text, p_at timestamp with time zone, p_all boolean)',
+      'credit_grants_spend(p_org text, p_amount bigint)',
       'credit_ledger_is_append_only()',
+      'credit_period_json(p credit_periods)',
       'credit_snapshot(p_org text)',
       'credit_snapshot_json(b credit_balances, p_tier text, p_status text, p_formats jsonb)',
-      'credits_capture(p_org text, p_generation text, p_actual bigint, p_model text, p_key text)',
+      'credits_capture(p_org text, p_generation text, p_actual bigint, p_model text, p_key text, p_expire_key text)',
+      'credits_close_period(p_org text, p_period_start timestamp with time zone, p_at timestamp with time zone, p_next_end timestamp with time zone, p_allowance bigint, p_rollover_days integer, p_rollover_cap bigint, p_key text)',
+      'credits_expire_grants(p_org text, p_at timestamp with time zone, p_key text)',
       'credits_grant(p_org text, p_bucket text, p_amount bigint, p_key text, p_reason text)',
-      'credits_release(p_org text, p_generation text, p_kind text, p_reason text, p_key text)',
+      'credits_release(p_org text, p_generation text, p_kind text, p_reason text, p_key text, p_expire_key text)',
       'credits_reserve(p_org text, p_project text, p_generation text, p_format text, p_key text)',
+      'credits_revoke_included(p_org text, p_key text, p_at timestamp with time zone)',
+      'credits_set_allowance(p_org text, p_allowance bigint, p_key text, p_at timestamp with time zone)',
       'format_estimates()',
     ]);
   });
@@ -119,6 +126,7 @@ describe('migrateToLatest', () => {
           overage_allowed: false,
           pack_discount_bps: 0,
           rollover_days: 0,
+          rollover_cap: 0,
         },
       ].sort((a, b) => a.id.localeCompare(b.id)),
     );

@@ -7,8 +7,9 @@ DROP FUNCTION IF EXISTS credits_reserve(text, text, text, text);
 -- Reserve: the generation row is the idempotency claim (a concurrent duplicate blocks on its primary key,
 -- then sees the winner's reservation). Everything that does not need the balance is written before the
 -- conditional UPDATE takes the org's row lock; the UPDATE re-checks availability on the latest row version
--- after taking the lock, so no check-then-write race exists. p_key is the ledger row's idempotency key,
--- built by reserveKey() in src/credits/ids.ts.
+-- after taking the lock, so no check-then-write race exists. The balance is every bucket the CHECK
+-- credit_balances_holds_within_balance counts (pending_expiry is always held, so it never makes room).
+-- p_key is the ledger row's idempotency key, built by reserveKey() in src/credits/ids.ts.
 CREATE OR REPLACE FUNCTION credits_reserve(p_org text, p_project text, p_generation text, p_format text, p_key text)
 RETURNS TABLE (outcome text, amount bigint, status text, snapshot jsonb)
 LANGUAGE plpgsql AS $$
@@ -43,7 +44,9 @@ BEGIN
 
   UPDATE credit_balances cb
      SET reserved_credits = cb.reserved_credits + v_amount, updated_at = now()
-   WHERE cb.org_id = p_org AND cb.included_remaining + cb.prepaid_balance - cb.reserved_credits >= v_amount
+   WHERE cb.org_id = p_org
+     AND cb.included_remaining + cb.rolled_over_remaining + cb.pending_expiry + cb.prepaid_balance
+         - cb.reserved_credits >= v_amount
   RETURNING cb.* INTO b;
   IF NOT FOUND THEN
     -- A refusal writes nothing: take back the claim made above.

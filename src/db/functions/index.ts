@@ -19,6 +19,13 @@ export const FUNCTIONS = [
   'credits_capture',
   'credits_release',
   'credits_grant',
+  'credit_period_json',
+  'credit_grants_spend',
+  'credit_grants_expire',
+  'credits_close_period',
+  'credits_expire_grants',
+  'credits_set_allowance',
+  'credits_revoke_included',
 ] as const;
 
 /**

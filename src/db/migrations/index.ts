@@ -3,6 +3,7 @@ import * as creditLedger from './2026_11_21_0001_credit_ledger';
 import * as api from './2026_11_21_0002_api';
 import * as payments from './2026_11_21_0003_payments';
 import * as costCeiling from './2026_11_21_0004_cost_ceiling';
+import * as creditPeriods from './2026_11_21_0005_credit_periods';
 
 /**
  * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0002_api': api,
   '2026_11_21_0003_payments': payments,
   '2026_11_21_0004_cost_ceiling': costCeiling,
+  '2026_11_21_0005_credit_periods': creditPeriods,
 };

@@ -25,12 +25,13 @@ export async function applySeed(trx: Kysely<any>): Promise<string[]> {
           overage_allowed: eb.ref('excluded.overage_allowed'),
           pack_discount_bps: eb.ref('excluded.pack_discount_bps'),
           rollover_days: eb.ref('excluded.rollover_days'),
+          rollover_cap: eb.ref('excluded.rollover_cap'),
         }))
         .where(
           sql<boolean>`(tiers.name, tiers.included_credits_per_period, tiers.overage_allowed,
-            tiers.pack_discount_bps, tiers.rollover_days)
+            tiers.pack_discount_bps, tiers.rollover_days, tiers.rollover_cap)
             IS DISTINCT FROM (excluded.name, excluded.included_credits_per_period, excluded.overage_allowed,
-            excluded.pack_discount_bps, excluded.rollover_days)`,
+            excluded.pack_discount_bps, excluded.rollover_days, excluded.rollover_cap)`,
         ),
     )
     .executeTakeFirst();

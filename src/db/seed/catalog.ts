@@ -11,6 +11,9 @@ import type { GenerationFormatsTable, TiersTable } from '../schema';
  * packs; monthly credits roll over for 30 days. 'pro' (1,000) is the tier of the GET /v1/credits
  * reference example. Plus's allowance is not in the seeds: 100 is our choice. 'free' has no allowance and
  * no overage, so its shortfalls are written off instead of billed.
+ *
+ * Rollover (DESIGN.md §7): paid tiers carry unused included credits over for 30 days, at most one
+ * allowance (rollover_cap); free carries nothing over.
  */
 export const TIERS: readonly TiersTable[] = [
   {
@@ -20,6 +23,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: false,
     pack_discount_bps: 0,
     rollover_days: 0,
+    rollover_cap: 0,
   },
   {
     id: 'plus',
@@ -28,6 +32,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: true,
     pack_discount_bps: 0,
     rollover_days: 30,
+    rollover_cap: 100,
   },
   {
     id: 'pro',
@@ -36,6 +41,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: true,
     pack_discount_bps: 0,
     rollover_days: 30,
+    rollover_cap: 1000,
   },
   {
     id: 'max',
@@ -44,6 +50,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: true,
     pack_discount_bps: 2000,
     rollover_days: 30,
+    rollover_cap: 400,
   },
   {
     id: 'generative',
@@ -52,6 +59,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: true,
     pack_discount_bps: 2000,
     rollover_days: 30,
+    rollover_cap: 900,
   },
   {
     id: 'team',
@@ -60,6 +68,7 @@ export const TIERS: readonly TiersTable[] = [
     overage_allowed: true,
     pack_discount_bps: 2000,
     rollover_days: 30,
+    rollover_cap: 6000,
   },
 ];
 
