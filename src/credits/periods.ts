@@ -266,16 +266,27 @@ export async function revokeIncludedCredits(
   }
 }
 
+/** The org's closed credit periods, oldest first (the simulator's and the invoices' periods). */
+export async function listCreditPeriods(db: Db, orgId: string): Promise<PeriodSummary[]> {
+  const rows = await db
+    .selectFrom('credit_periods')
+    .selectAll()
+    .where('org_id', '=', requireNonEmpty('orgId', orgId))
+    .orderBy('period_start')
+    .execute();
+  return rows.map(toPeriodSummary);
+}
+
 interface Counts {
   expired: number;
   held: number;
 }
 
-/** credit_period_json (src/db/functions/credit_period_json.sql). */
+/** credit_period_json (src/db/functions/credit_period_json.sql), or the credit_periods row itself. */
 interface PeriodRow {
   org_id: string;
-  period_start: string;
-  period_end: string;
+  period_start: string | Date;
+  period_end: string | Date;
   tier_id: string;
   included_granted: number;
   used: number;
@@ -286,13 +297,13 @@ interface PeriodRow {
   expired: number;
   rolled_over_out: number;
   held_at_close: number;
-  next_period_end: string;
+  next_period_end: string | Date;
   next_allowance: number;
   rollover_days: number;
   rollover_cap: number;
 }
 
-const iso = (text: string): string => new Date(text).toISOString();
+const iso = (value: string | Date): string => new Date(value).toISOString();
 
 function toPeriodSummary(p: PeriodRow): PeriodSummary {
   return {

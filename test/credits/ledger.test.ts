@@ -63,6 +63,8 @@ describe('snapshot', () => {
         auto: 120,
       },
       ingestCostsBilled: { github: false, website: false, appstore: false },
+      rolledOverCredits: 0,
+      rolloverExpiresAt: null,
     });
   });
 

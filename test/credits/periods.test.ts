@@ -4,6 +4,7 @@ import { captureCredits, getCreditsSnapshot, grantCredits, reserveCredits } from
 import {
   closeCreditPeriod,
   expireRolloverGrants,
+  listCreditPeriods,
   revokeIncludedCredits,
   setIncludedAllowance,
   type ClosePeriodInput,
@@ -547,8 +548,9 @@ describe('a year of closes', () => {
       previousOut = r.period.rolledOverOut;
       start = ends[month]!;
     }
-    const periods = await t.db.selectFrom('credit_periods').selectAll().where('org_id', '=', orgId).execute();
-    expect(periods).toHaveLength(12);
+    const periods = await listCreditPeriods(t.db, orgId);
+    expect(periods.map((p) => p.end)).toEqual(ends.slice(0, 12).map((d) => d.toISOString()));
+    expect(periods.map((p) => p.usedCredits)).toEqual([30, 0, 150, 70, 100, 0, 260, 10, 90, 100, 45, 5]);
     await expectConserved(t.db, orgId);
   });
 });

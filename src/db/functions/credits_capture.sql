@@ -72,7 +72,10 @@ BEGIN
   v_over   := CASE WHEN v_overage_allowed THEN v_short ELSE 0 END;
   v_off    := v_short - v_over;
   v_expire := GREATEST(0, b.pending_expiry - v_pend - v_others);
-  v_next_expiry := CASE WHEN v_roll > 0 THEN credit_grants_spend(p_org, v_roll) ELSE b.rollover_expires_at END;
+  v_next_expiry := b.rollover_expires_at;
+  IF v_roll > 0 THEN
+    v_next_expiry := credit_grants_spend(p_org, v_roll);
+  END IF;
 
   UPDATE credit_balances SET
     pending_expiry = pending_expiry - v_pend - v_expire,
