@@ -13,8 +13,24 @@ const ENTRY_POINTS = ['src/main.ts', 'src/dev/**/*.ts', 'src/temporal/worker.ts'
 
 /** The billing domain's pure rules: everything in src/billing but its database and client modules. */
 const BILLING_RULES = [
-  'allowance', 'changes', 'clock', 'dunning', 'error-codes', 'ids', 'lifecycle', 'limits', 'overage',
-  'period', 'prices', 'proration', 'refusals', 'renewal', 'rollover', 'rounding', 'subscription', 'tiers',
+  'allowance',
+  'changes',
+  'clock',
+  'dunning',
+  'error-codes',
+  'ids',
+  'lifecycle',
+  'limits',
+  'overage',
+  'period',
+  'prices',
+  'proration',
+  'refusals',
+  'renewal',
+  'rollover',
+  'rounding',
+  'subscription',
+  'tiers',
 ].map((name) => `src/billing/${name}.ts`);
 
 /**

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { Db } from '../src/db/pool';
 import { createGenerationActivities } from './generations';
+import { createBillingActivities } from './billing';
 import { createCreditPackActivities } from './credit-packs';
 
 /**
@@ -11,6 +12,7 @@ export function createActivities(deps: { db: Db; stripe?: Stripe | undefined }) 
   return {
     ...createGenerationActivities(deps.db),
     ...createCreditPackActivities({ db: deps.db, stripe: deps.stripe }),
+    ...createBillingActivities({ db: deps.db, stripe: deps.stripe }),
   };
 }
 

@@ -1,3 +1,4 @@
 // The worker's workflow bundle: every workflow type, and nothing that does I/O.
 export { generationWorkflow } from './generations';
 export { creditPackPurchaseWorkflow } from './credit-packs';
+export { orgBillingWorkflow } from './billing';

@@ -66,7 +66,7 @@ export const idempotencyHeaders = Type.Object({
   }),
 });
 
-/** GET /v1/credits (seeds/004_*), field for field: CreditsSnapshot in src/credits/snapshot.ts. */
+/** GET /v1/credits (seeds/004_*), field for field, plus two extensions: CreditsSnapshot in src/credits/snapshot.ts. */
 export const creditsSnapshotSchema = closed({
   organizationId: Type.String(),
   balance: int(),
@@ -83,6 +83,10 @@ export const creditsSnapshotSchema = closed({
     additionalProperties: false,
   }),
   ingestCostsBilled: closed({ github: Type.Boolean(), website: Type.Boolean(), appstore: Type.Boolean() }),
+  // Extensions to the seed's shape, never a change to one of its fields: the rolled-over credits that
+  // includedRemaining counts, and when the earliest of them expires.
+  rolledOverCredits: int(),
+  rolloverExpiresAt: nullableDateTime(),
 });
 
 /**

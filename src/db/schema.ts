@@ -3,6 +3,7 @@ import type { LedgerEntryType } from '../credits/entry-types';
 import type { GenerationStatus, ReservationStatus } from '../generations/statuses';
 import type { BillingMode, BillingStatus } from '../orgs/statuses';
 import type { PurchaseStatus } from '../credit-packs/statuses';
+import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statuses';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -239,6 +240,59 @@ export interface Database {
   stripe_customers: StripeCustomersTable;
   credit_pack_purchases: CreditPackPurchasesTable;
   stripe_events: StripeEventsTable;
+  subscriptions: SubscriptionsTable;
+  billing_charges: BillingChargesTable;
+  credit_alerts: CreditAlertsTable;
+  notifications: NotificationsTable;
+}
+
+/** jsonb columns: written as a JSON string, read back parsed. */
+type Jsonb<T> = ColumnType<T, string, string>;
+
+export interface SubscriptionsTable {
+  org_id: string;
+  billing_interval: BillingInterval;
+  seats: number;
+  renewal_anchor: Date;
+  period_start: Date;
+  period_end: Date;
+  cancel_at_period_end: boolean;
+  scheduled_change: ColumnType<unknown, string | null, string | null>;
+  changed_at: Date;
+  updated_at: Generated<Date>;
+}
+
+export interface BillingChargesTable {
+  business_key: string;
+  org_id: string;
+  kind: ChargeKind;
+  amount_cents: Int8;
+  lines: Jsonb<unknown>;
+  status: ChargeStatus;
+  payment_intent_id: string | null;
+  refund_id: string | null;
+  decline_code: string | null;
+  attempts: Generated<number>;
+  charged_at: Date;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface CreditAlertsTable {
+  org_id: string;
+  threshold_credits: Int8;
+  fired_for_period: Date | null;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationsTable {
+  id: Generated<Int8>;
+  org_id: string;
+  kind: string;
+  business_key: string;
+  payload: Jsonb<unknown>;
+  created_at: Date;
+  delivered_at: Date | null;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

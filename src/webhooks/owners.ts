@@ -1,6 +1,7 @@
 import type { SignalDefinition } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import type { RoutedStripeEvent } from '../stripe/webhooks';
+import { billingEventOwner } from '../billing/webhook-owner';
 import { creditPackEventOwner } from '../credit-packs/webhook-owner';
 
 /**
@@ -29,7 +30,7 @@ export interface StripeEventOwner {
 }
 
 /** Every domain that owns Stripe objects. A new domain registers here; an unknown prefix has no owner. */
-export const STRIPE_EVENT_OWNERS: readonly StripeEventOwner[] = [creditPackEventOwner];
+export const STRIPE_EVENT_OWNERS: readonly StripeEventOwner[] = [creditPackEventOwner, billingEventOwner];
 
 export async function findEventOwner(
   db: Db,

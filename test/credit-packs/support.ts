@@ -94,8 +94,11 @@ export async function withPaymentsWorker<T>(
 }
 
 /** An org on `tier` whose default card is `card` (a localstripe test PaymentMethod), or no card at all. */
-export async function orgWithCard(h: PaymentsHarness, opts: { tier?: string; card?: string | null } = {}) {
-  const org = await makeOrg(h.t.db, { tier: opts.tier ?? 'max' });
+export async function orgWithCard(
+  h: PaymentsHarness,
+  opts: { tier?: string; card?: string | null; anchor?: Date } = {},
+) {
+  const org = await makeOrg(h.t.db, { tier: opts.tier ?? 'max', anchor: opts.anchor });
   const card = opts.card === undefined ? 'pm_card_visa' : opts.card;
   if (card === null) return { ...org, customerId: undefined };
   const { customerId } = await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, card);

@@ -83,14 +83,23 @@ export const billingExhaustedSchema = closed({
   }),
 });
 
+/**
+ * How a completion was paid for, in the order credits are spent (earliest expiry first): credits whose
+ * time came while held (fromPendingExpiry), rolled-over credits, this period's included credits, prepaid;
+ * then what the balance could not cover. pendingExpired: expired credits this hold was keeping, which
+ * leave the balance as it ends.
+ */
 const chargeSchema = closed({
   hold: int(),
   actual: int(),
+  fromPendingExpiry: int(),
+  fromRolledOver: int(),
   fromIncluded: int(),
   fromPrepaid: int(),
   overage: int(),
   writtenOff: int(),
   released: int(),
+  pendingExpired: int(),
 });
 
 export const completedGenerationSchema = closed({

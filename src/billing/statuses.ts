@@ -1,0 +1,14 @@
+/**
+ * The billing domain's enumerations, spelled once; migration 0006's CHECKs hold the same lists
+ * (test/db/status-checks.test.ts compares them). An org's subscription status is organizations.billing_status
+ * (src/orgs/statuses.ts), which the credit snapshot already reports.
+ */
+export const BILLING_INTERVALS = ['month', 'year'] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+
+/** What a subscription charge was for: the simulator's and the invoice's `kind`. */
+export const CHARGE_KINDS = ['renewal', 'overage', 'upgrade', 'refund'] as const;
+export type ChargeKind = (typeof CHARGE_KINDS)[number];
+
+export const CHARGE_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
