@@ -1,3 +1,4 @@
+import { alertOnDebit } from '../src/billing/credit-alerts';
 import type { Db } from '../src/db/pool';
 import {
   captureCredits,
@@ -20,9 +21,20 @@ import { asActivity } from '../src/temporal/failures';
 export function createGenerationActivities(db: Db) {
   return {
     reserveCredits: (input: ReserveInput): Promise<ReserveResult> =>
-      asActivity(() => reserveCredits(db, input)),
+      asActivity(async () => {
+        const result = await reserveCredits(db, input);
+        if (result.status === 'reserved') await alertOnDebit(db, input.orgId, result.credits);
+        return result;
+      }),
     captureCredits: (input: CaptureInput): Promise<CaptureResult> =>
-      asActivity(() => captureCredits(db, input)),
+      asActivity(async () => {
+        const result = await captureCredits(db, input);
+        // A capture above its hold is a debit too; one within it gives back, and cannot cross downwards.
+        if (result.charge.actual > result.charge.hold) {
+          await alertOnDebit(db, input.orgId, result.credits);
+        }
+        return result;
+      }),
     releaseCredits: (input: ReleaseInput): Promise<ReleaseResult> =>
       asActivity(() => releaseCredits(db, input)),
   };

@@ -31,3 +31,7 @@ export const attemptKey = (chargeKey: string, attempt: number): string =>
   attempt <= 1 ? chargeKey : `${chargeKey}#${attempt}`;
 
 export const chargeKeyOfAttempt = (stripeKey: string): string => stripeKey.replace(/#\d+$/, '');
+
+/** The outbox key of a credit alert: one per org and credit period. */
+export const creditAlertKey = (orgId: string, creditPeriodStart: Date): string =>
+  `credit-alert:${orgId}:${iso(creditPeriodStart)}`;

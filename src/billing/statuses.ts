@@ -3,8 +3,7 @@
  * (test/db/status-checks.test.ts compares them). An org's subscription status is organizations.billing_status
  * (src/orgs/statuses.ts), which the credit snapshot already reports.
  */
-export const BILLING_INTERVALS = ['month', 'year'] as const;
-export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+export { INTERVALS as BILLING_INTERVALS, type Interval as BillingInterval } from './subscription';
 
 /** What a subscription charge was for: the simulator's and the invoice's `kind`. */
 export const CHARGE_KINDS = ['renewal', 'overage', 'upgrade', 'refund'] as const;

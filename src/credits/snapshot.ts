@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { CreditBalancesTable, OrganizationsTable } from '../db/schema';
 import { GENERATION_FORMATS, type GenerationFormat } from './formats';
 
 /**
@@ -47,45 +49,39 @@ export interface SnapshotRow extends Omit<BalanceRow, 'period_start' | 'period_e
  * statement for GET /v1/credits (src/auth/api-keys.ts), where building the jsonb of credit_snapshot()
  * per request would cost PostgreSQL more than the read itself.
  */
-export interface BalanceRow {
-  billing_status: string;
-  included_remaining: number;
-  prepaid_balance: number;
-  reserved_credits: number;
-  included_this_period: number;
-  used_this_period: number;
-  rolled_over_remaining: number;
-  pending_expiry: number;
-  rollover_expires_at: Date | null;
-  period_start: Date;
-  period_end: Date;
-}
+export type BalanceRow = Pick<Selectable<OrganizationsTable>, (typeof ORG_FIELDS)[number]> &
+  Pick<Selectable<CreditBalancesTable>, (typeof BALANCE_FIELDS)[number]>;
+
+// The one list of a BalanceRow's fields: its type, the columns selected and the row picked all follow it.
+const ORG_FIELDS = ['billing_status'] as const;
+const BALANCE_FIELDS = [
+  'included_remaining',
+  'prepaid_balance',
+  'reserved_credits',
+  'included_this_period',
+  'used_this_period',
+  'rolled_over_remaining',
+  'pending_expiry',
+  'rollover_expires_at',
+  'period_start',
+  'period_end',
+] as const;
 
 /** BalanceRow's columns, for a query over `organizations o LEFT JOIN credit_balances b ON b.org_id = o.id`. */
-export const BALANCE_COLUMNS =
-  'o.billing_status, b.included_remaining, b.prepaid_balance, b.reserved_credits, b.included_this_period, ' +
-  'b.used_this_period, b.rolled_over_remaining, b.pending_expiry, b.rollover_expires_at, b.period_start, ' +
-  'b.period_end';
+export const BALANCE_COLUMNS = [
+  ...ORG_FIELDS.map((f) => `o.${f}`),
+  ...BALANCE_FIELDS.map((f) => `b.${f}`),
+].join(', ');
 
 export type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** The BalanceRow among a row's columns; undefined when the LEFT JOIN found no balance row. */
 export function balanceRowOf(row: Nullable<BalanceRow>): BalanceRow | undefined {
   if (row.period_start === null) return undefined;
-  const r = row as BalanceRow;
-  return {
-    billing_status: r.billing_status,
-    included_remaining: r.included_remaining,
-    prepaid_balance: r.prepaid_balance,
-    reserved_credits: r.reserved_credits,
-    included_this_period: r.included_this_period,
-    used_this_period: r.used_this_period,
-    rolled_over_remaining: r.rolled_over_remaining,
-    pending_expiry: r.pending_expiry,
-    rollover_expires_at: r.rollover_expires_at,
-    period_start: r.period_start,
-    period_end: r.period_end,
-  };
+  const picked: Record<string, unknown> = {};
+  for (const f of ORG_FIELDS) picked[f] = row[f];
+  for (const f of BALANCE_FIELDS) picked[f] = row[f];
+  return picked as BalanceRow;
 }
 
 /**

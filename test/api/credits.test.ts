@@ -20,6 +20,7 @@ afterAll(async () => {
   await h.close();
 });
 
+/** The reference (seeds/004_*) field for field, in its order, then the two documented extensions. */
 const CREDIT_FIELDS = [
   'organizationId',
   'balance',
@@ -34,6 +35,9 @@ const CREDIT_FIELDS = [
   'billingStatus',
   'estimatedCreditsPerFormat',
   'ingestCostsBilled',
+  // The documented extensions, after every field of the reference and changing none of them.
+  'rolledOverCredits',
+  'rolloverExpiresAt',
 ];
 
 describe('GET /v1/credits', () => {
@@ -70,6 +74,8 @@ describe('GET /v1/credits', () => {
         auto: 120,
       },
       ingestCostsBilled: { github: false, website: false, appstore: false },
+      rolledOverCredits: 0,
+      rolloverExpiresAt: null,
     });
     for (const n of ['balance', 'available', 'includedRemaining', 'prepaidBalance', 'reservedCredits']) {
       expect(Number.isInteger(res.body[n]), n).toBe(true);

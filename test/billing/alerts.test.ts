@@ -2,30 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { requireAlertThreshold, shouldFireCreditAlert } from '../../src/billing/alerts';
 import { expectRefusal } from './support';
 
-const alert = (
-  previousAvailable: number,
-  newAvailable: number,
-  firedThisPeriod = false,
-  threshold: number | null = 100,
-) => shouldFireCreditAlert({ threshold, previousAvailable, newAvailable, firedThisPeriod });
+const alert = (available: number, firedThisPeriod = false, threshold: number | null = 100) =>
+  shouldFireCreditAlert({ threshold, available, firedThisPeriod });
 
 describe('credit alerts', () => {
-  it('fires when available first drops below the threshold', () => {
-    expect(alert(150, 99)).toBe(true);
-    expect(alert(100, 99)).toBe(true);
-    expect(alert(100, 0)).toBe(true);
+  it('fires when a debit leaves available below the threshold', () => {
+    expect(alert(99)).toBe(true);
+    expect(alert(0)).toBe(true);
   });
 
-  it('does not fire at the threshold, above it, or on a debit already below it', () => {
-    expect(alert(150, 100)).toBe(false);
-    expect(alert(300, 150)).toBe(false);
-    expect(alert(99, 50)).toBe(false);
-    expect(alert(50, 120)).toBe(false);
+  it('does not fire at the threshold or above it', () => {
+    expect(alert(100)).toBe(false);
+    expect(alert(150)).toBe(false);
   });
 
   it('fires once per period, and never without a threshold', () => {
-    expect(alert(150, 99, true)).toBe(false);
-    expect(alert(150, 99, false, null)).toBe(false);
+    expect(alert(99, true)).toBe(false);
+    expect(alert(99, false, null)).toBe(false);
   });
 
   it('accepts a whole number of credits or null, and refuses the rest with VALIDATION_FAILED', () => {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BILLING_INTERVALS, CHARGE_KINDS, CHARGE_STATUSES } from '../../src/billing/statuses';
 import { LEDGER_ENTRY_TYPES } from '../../src/credits/entry-types';
 import { IDEMPOTENCY_STATUSES } from '../../src/db/schema';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../../src/generations/statuses';
@@ -39,6 +40,9 @@ const COLUMNS: [table: string, column: string, tuple: readonly string[]][] = [
   ['credit_ledger', 'entry_type', LEDGER_ENTRY_TYPES],
   ['idempotency_keys', 'status', IDEMPOTENCY_STATUSES],
   ['credit_pack_purchases', 'status', PURCHASE_STATUSES],
+  ['subscriptions', 'billing_interval', BILLING_INTERVALS],
+  ['billing_charges', 'kind', CHARGE_KINDS],
+  ['billing_charges', 'status', CHARGE_STATUSES],
 ];
 
 describe('status tuples and the migrations CHECK constraints', () => {
