@@ -50,13 +50,11 @@ export async function setCreditAlert(
       .values({ org_id: orgId, threshold_credits: thresholdCredits })
       // A new threshold may fire again this period: the producer asked to hear about this one.
       .onConflict((oc) =>
-        oc
-          .column('org_id')
-          .doUpdateSet({
-            threshold_credits: thresholdCredits,
-            fired_for_period: null,
-            updated_at: new Date(),
-          }),
+        oc.column('org_id').doUpdateSet({
+          threshold_credits: thresholdCredits,
+          fired_for_period: null,
+          updated_at: new Date(),
+        }),
       )
       .execute();
   }
