@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { DEV_LOG_LEVEL, loadConfig, type Config } from '../config';
 import { migrateToLatest } from '../db/migrate';
-import { createDb } from '../db/pool';
+import { createDb, type Db } from '../db/pool';
 import { stripeFromConfig } from '../stripe/client';
 import { runBillingWorker } from '../temporal/worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -20,6 +20,8 @@ import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
 import { attachDefaultCard } from '../orgs/stripe-customer';
+import { consoleNotifier } from '../notify/notifier';
+import { deliverPending } from '../notify/outbox';
 
 const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
 
@@ -143,8 +145,29 @@ async function main(): Promise<void> {
   log(
     `try                  curl -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${config.port}/v1/credits`,
   );
+  cleanups.push(printNotifications(db));
+  log(`notifications        printed here as they are written (credit alerts, …)`);
   log(`data                 ${DATA_ROOT} (kept between runs; stop, then delete it to start fresh)`);
   log('ready — Ctrl-C stops everything');
+}
+
+/** Delivers the outbox to the console every second; returns the cleanup that stops it. */
+function printNotifications(db: Db): () => Promise<void> {
+  const notifier = consoleNotifier((line) => log(line));
+  let round = Promise.resolve();
+  const timer = setInterval(() => {
+    round = round
+      .then(() => deliverPending(db, notifier))
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          log(`notifications not delivered: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  }, 1000);
+  return async () => {
+    clearInterval(timer);
+    await round;
+  };
 }
 
 let stopping = false;
