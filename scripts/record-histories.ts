@@ -7,6 +7,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
+import { listCharges } from '../src/billing/charges';
+import { billingInputFor, createBillingClient } from '../src/billing/client';
+import { billingWorkflowId } from '../src/billing/ids';
+import { getSubscription } from '../src/billing/subscriptions';
+import { billingStateQuery } from '../workflows/billing.messages';
 import { migrateToLatest } from '../src/db/migrate';
 import { createDb, type Db } from '../src/db/pool';
 import { createGenerationClient, type GenerationClient } from '../src/generations/client';
@@ -42,6 +47,14 @@ export const WORKFLOW_HISTORIES = {
     currentVersion: 'v1',
     scenarios: ['succeeded', 'declined', 'no-card', 'answer-lost', 'never-charged'],
   },
+  /**
+   * Runs of the org-billing workflow: a run ends by continuing as new at a credit period close, or is
+   * still waiting (a paused subscription has no period to close).
+   */
+  billing: {
+    currentVersion: 'v1',
+    scenarios: ['renewed', 'plan-changes', 'declined-renewal', 'paused-after-retries'],
+  },
 } as const satisfies Record<string, { currentVersion: string; scenarios: readonly string[] }>;
 
 export type WorkflowName = keyof typeof WORKFLOW_HISTORIES;
@@ -68,8 +81,12 @@ interface Recorder {
 
 /** `npm run record:histories`: records the scenarios each workflow's current version has no history of. */
 async function record(): Promise<void> {
-  const todo = { generation: missing('generations'), creditPack: missing('credit-packs') };
-  if (todo.generation.length + todo.creditPack.length === 0)
+  const todo = {
+    generation: missing('generations'),
+    creditPack: missing('credit-packs'),
+    billing: missing('billing'),
+  };
+  if (todo.generation.length + todo.creditPack.length + todo.billing.length === 0)
     console.log('every scenario of every current version is recorded already');
   // Even then the run goes through the teardown below: importing the Temporal SDK loads its native
   // runtime, which keeps the process alive until the test environment's teardown shuts it down.
@@ -77,11 +94,11 @@ async function record(): Promise<void> {
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   const db = createDb(databaseUrl(name));
   const env = await createTimeSkippingEnv();
-  // Only a purchase talks to Stripe: localstripe runs only when a credit-pack history is missing.
+  // Only purchases and subscriptions talk to Stripe: localstripe runs only when one of theirs is missing.
   let ls: LocalStripe | undefined;
   try {
     await migrateToLatest(db);
-    ls = todo.creditPack.length > 0 ? await startLocalStripe() : undefined;
+    ls = todo.creditPack.length + todo.billing.length > 0 ? await startLocalStripe() : undefined;
     const stripe = ls && createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
     const r: Recorder = { db, env, taskQueue: 'record-histories' };
     // Started before any worker polls, with a deadline that has passed by the time one does.
@@ -97,6 +114,7 @@ async function record(): Promise<void> {
     await worker.runUntil(async () => {
       for (const scenario of todo.generation) await recordGeneration(r, scenario, late);
       for (const scenario of todo.creditPack) await recordCreditPack(r, stripe!, scenario);
+      if (todo.billing.length > 0) await recordBilling(r, stripe!, todo.billing);
     });
   } finally {
     await Promise.allSettled([env.teardown(), ls?.stop()]);
@@ -220,6 +238,70 @@ async function recordCreditPack(r: Recorder, stripe: Stripe, scenario: Scenario<
   const { id } = await openCreditPackPurchase(r.db, request);
   await save(r, 'credit-packs', scenario, creditPackWorkflowId(orgId, id));
   await purchase;
+}
+
+// ---- billing ----
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Polls `check` until it holds: after a time skip the workflow works on in real time. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; !(await check()); attempt++) {
+    if (attempt > 400) throw new Error('the billing workflow did not get there in 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function writeRun(scenario: Scenario<'billing'>, handle: { fetchHistory(): Promise<unknown> }) {
+  const path = fixture('billing', scenario);
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  writeFileSync(path, JSON.stringify(await handle.fetchHistory(), null, 1));
+  console.log(`recorded ${path}`);
+}
+
+/**
+ * One subscribed org per scenario, driven through a month: its first run's history once it continued as
+ * new; for 'paused-after-retries', the second run's, waiting paused after the dunning gave up.
+ */
+async function recordBilling(r: Recorder, stripe: Stripe, scenarios: Scenario<'billing'>[]): Promise<void> {
+  const billing = createBillingClient({ client: r.env.client, taskQueue: r.taskQueue });
+  const declines = scenarios.includes('declined-renewal') || scenarios.includes('paused-after-retries');
+  const runs: Scenario<'billing'>[] = [
+    'renewed',
+    'plan-changes',
+    ...(declines ? (['declined-renewal'] as const) : []),
+  ];
+  for (const scenario of runs) {
+    if (scenario !== 'declined-renewal' && !scenarios.includes(scenario)) continue;
+    const anchor = new Date(await r.env.currentTimeMs());
+    const { orgId } = await makeOrg(r.db, { tier: scenario === 'plan-changes' ? 'max' : 'pro', anchor });
+    await attachDefaultCard({ db: r.db, stripe }, orgId, 'pm_card_visa');
+    await billing.start(await billingInputFor(r.db, orgId, { chargeFirstPeriod: true }));
+    const workflowId = billingWorkflowId(orgId);
+    const first = await r.env.client.workflow.getHandle(workflowId).describe();
+    const paid = async () => (await listCharges(r.db, orgId)).some((c) => c.status === 'succeeded');
+    await until(paid);
+    if (scenario === 'plan-changes') {
+      await r.env.sleep(5 * DAY);
+      await billing.change(orgId, { tier: 'team' });
+      await billing.change(orgId, { tier: 'plus' });
+    }
+    if (scenario === 'declined-renewal') {
+      await attachDefaultCard({ db: r.db, stripe }, orgId, 'pm_card_chargeCustomerFail');
+    }
+    await r.env.sleep(32 * DAY);
+    const firstRun = r.env.client.workflow.getHandle(workflowId, first.runId);
+    await until(async () => (await firstRun.describe()).status.name === 'CONTINUED_AS_NEW');
+    if (scenarios.includes(scenario)) await writeRun(scenario, firstRun);
+    if (scenario === 'declined-renewal' && scenarios.includes('paused-after-retries')) {
+      await r.env.sleep(6 * DAY);
+      await until(async () => (await getSubscription(r.db, orgId)).status === 'paused');
+      const current = r.env.client.workflow.getHandle(workflowId);
+      await until(async () => (await current.query(billingStateQuery)).subscription.status === 'paused');
+      await writeRun('paused-after-retries', current);
+    }
+    await r.env.client.workflow.getHandle(workflowId).terminate('recorded');
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await record();
