@@ -1,41 +1,18 @@
 import { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index';
-import { billingInputFor, createBillingClient } from '../../src/billing/client';
 import { listCharges } from '../../src/billing/charges';
 import { billingWorkflowId, renewalKey } from '../../src/billing/ids';
 import { planPrice } from '../../src/billing/prices';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
-import { findDrift } from '../../src/credits/reconcile';
 import { createGenerationClient } from '../../src/generations/client';
 import { routeStripeEvent } from '../../src/stripe/webhooks';
 import { workflowBundle } from '../../src/temporal/worker';
 import { findEventOwner } from '../../src/webhooks/owners';
-import {
-  freshTaskQueue,
-  orgWithCard,
-  startPaymentsHarness,
-  type PaymentsHarness,
-} from '../credit-packs/support';
+import { freshTaskQueue } from '../credit-packs/support';
+import { DAY, eventually, useBillingHarness } from './harness';
 
-let h: PaymentsHarness;
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-const running: string[] = [];
-afterEach(async () => {
-  await Promise.all(
-    running.splice(0).map((orgId) => h.env.client.workflow.getHandle(billingWorkflowId(orgId)).terminate()),
-  );
-  expect(await findDrift(h.t.db)).toEqual([]);
-});
-
-const DAY = 24 * 60 * 60 * 1000;
-const eventually = <T>(check: () => Promise<T>): Promise<T> =>
-  vi.waitFor(check, { timeout: 20_000, interval: 50 });
+const harness = useBillingHarness();
 
 /** The period close's activities, each able to lose its answer once after its work committed. */
 const CLOSE_ACTIVITIES = ['closeCreditPeriod', 'chargeSubscription', 'saveSubscription'] as const;
@@ -68,7 +45,7 @@ function losingAnswerOnce(
 
 async function withWorker<T>(taskQueue: string, activities: Activities, fn: () => Promise<T>): Promise<T> {
   const worker = await Worker.create({
-    connection: h.env.nativeConnection,
+    connection: harness.h.env.nativeConnection,
     namespace: 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
@@ -77,14 +54,7 @@ async function withWorker<T>(taskQueue: string, activities: Activities, fn: () =
   return worker.runUntil(fn);
 }
 
-async function subscribedOrg(taskQueue: string, tier = 'pro') {
-  const anchor = new Date(await h.env.currentTimeMs());
-  const org = await orgWithCard(h, { tier, anchor });
-  const billing = createBillingClient({ client: h.env.client, taskQueue });
-  await billing.start(await billingInputFor(h.t.db, org.orgId, { chargeFirstPeriod: true }));
-  running.push(org.orgId);
-  return { ...org, billing, anchor };
-}
+const subscribedOrg = (taskQueue: string, tier = 'pro') => harness.subscribed(taskQueue, { tier });
 
 describe('a credit period close', () => {
   it.each(CLOSE_ACTIVITIES)(
@@ -93,7 +63,7 @@ describe('a credit period close', () => {
       const taskQueue = freshTaskQueue();
       let anchor = new Date(8.64e15);
       const activities = losingAnswerOnce(
-        createActivities({ db: h.t.db, stripe: h.stripe }),
+        createActivities({ db: harness.h.t.db, stripe: harness.h.stripe }),
         name,
         () => anchor,
       );
@@ -101,18 +71,18 @@ describe('a credit period close', () => {
         const org = await subscribedOrg(taskQueue);
         anchor = org.anchor;
         const price = planPrice({ tier: 'pro', interval: 'month', seats: 1 }).totalCents;
-        await eventually(async () => expect(await listCharges(h.t.db, org.orgId)).toHaveLength(1));
-        await h.env.sleep(31 * DAY + 1000);
+        await eventually(async () => expect(await listCharges(harness.h.t.db, org.orgId)).toHaveLength(1));
+        await harness.h.env.sleep(31 * DAY + 1000);
         await eventually(async () =>
           expect(
-            (await listCharges(h.t.db, org.orgId)).map((c) => [c.kind, c.amount_cents, c.status]),
+            (await listCharges(harness.h.t.db, org.orgId)).map((c) => [c.kind, c.amount_cents, c.status]),
           ).toEqual([
             ['renewal', price, 'succeeded'],
             ['renewal', price, 'succeeded'],
           ]),
         );
         const state = await org.billing.state(org.orgId);
-        const intents = await h.stripe.paymentIntents
+        const intents = await harness.h.stripe.paymentIntents
           .list({ customer: org.customerId!, limit: 100 })
           .autoPagingToArray({ limit: 100 });
         expect(intents.filter((pi) => pi.status === 'succeeded')).toHaveLength(2);
@@ -122,14 +92,14 @@ describe('a credit period close', () => {
               pi.metadata.businessKey === renewalKey(org.orgId, new Date(state.subscription.period.start)),
           ),
         ).toHaveLength(1);
-        const closes = await h.t.db
+        const closes = await harness.h.t.db
           .selectFrom('credit_ledger')
           .select('entry_type')
           .where('org_id', '=', org.orgId)
           .where('entry_type', '=', 'period_close')
           .execute();
         expect(closes).toHaveLength(1);
-        const snapshot = await getCreditsSnapshot(h.t.db, org.orgId);
+        const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
         expect(snapshot.includedThisPeriod).toBe(1000);
         expect(snapshot.includedRemaining).toBe(2000);
         expect(activities.lost()).toBe(true);
@@ -139,50 +109,61 @@ describe('a credit period close', () => {
 
   it('leaves running generations their holds, and charges them in full after the close', async () => {
     const taskQueue = freshTaskQueue();
-    await withWorker(taskQueue, createActivities({ db: h.t.db, stripe: h.stripe }), async () => {
-      const org = await subscribedOrg(taskQueue, 'plus');
-      await eventually(async () => expect(await listCharges(h.t.db, org.orgId)).toHaveLength(1));
-      const generations = createGenerationClient(h.env.client, { taskQueue, holdTimeoutMs: 60 * DAY });
-      // plus: 100 included credits; a slideshow holds 50 of them across the anniversary.
-      const started = await generations.start({
-        orgId: org.orgId,
-        projectId: org.projectId,
-        generationId: `gen_${org.orgId}_across`,
-        format: 'slideshow_builder',
-      });
-      expect(started.status).toBe('reserved');
-      await h.env.sleep(31 * DAY + 1000);
-      await eventually(async () => expect(await listCharges(h.t.db, org.orgId)).toHaveLength(2));
-      const atClose = await getCreditsSnapshot(h.t.db, org.orgId);
-      expect(atClose.reservedCredits).toBe(50);
-      expect(atClose.available).toBe(atClose.balance - 50);
+    await withWorker(
+      taskQueue,
+      createActivities({ db: harness.h.t.db, stripe: harness.h.stripe }),
+      async () => {
+        const org = await subscribedOrg(taskQueue, 'plus');
+        await eventually(async () => expect(await listCharges(harness.h.t.db, org.orgId)).toHaveLength(1));
+        const generations = createGenerationClient(harness.h.env.client, {
+          taskQueue,
+          holdTimeoutMs: 60 * DAY,
+        });
+        // plus: 100 included credits; a slideshow holds 50 of them across the anniversary.
+        const started = await generations.start({
+          orgId: org.orgId,
+          projectId: org.projectId,
+          generationId: `gen_${org.orgId}_across`,
+          format: 'slideshow_builder',
+        });
+        expect(started.status).toBe('reserved');
+        await harness.h.env.sleep(31 * DAY + 1000);
+        await eventually(async () => expect(await listCharges(harness.h.t.db, org.orgId)).toHaveLength(2));
+        const atClose = await getCreditsSnapshot(harness.h.t.db, org.orgId);
+        expect(atClose.reservedCredits).toBe(50);
+        expect(atClose.available).toBe(atClose.balance - 50);
 
-      const done = await generations.complete(org.orgId, `gen_${org.orgId}_across`, { actualCredits: 60 });
-      expect(done.charge.actual).toBe(60);
-      const after = await getCreditsSnapshot(h.t.db, org.orgId);
-      expect(after.reservedCredits).toBe(0);
-      expect(after.balance).toBe(atClose.balance - 60);
-    });
+        const done = await generations.complete(org.orgId, `gen_${org.orgId}_across`, { actualCredits: 60 });
+        expect(done.charge.actual).toBe(60);
+        const after = await getCreditsSnapshot(harness.h.t.db, org.orgId);
+        expect(after.reservedCredits).toBe(0);
+        expect(after.balance).toBe(atClose.balance - 60);
+      },
+    );
   });
 
   it('routes Stripe events about its charges to the org-billing workflow', async () => {
     const taskQueue = freshTaskQueue();
-    await withWorker(taskQueue, createActivities({ db: h.t.db, stripe: h.stripe }), async () => {
-      const org = await subscribedOrg(taskQueue, 'plus');
-      const [charge] = await eventually(async () => {
-        const charges = await listCharges(h.t.db, org.orgId);
-        expect(charges.map((c) => c.status)).toEqual(['succeeded']);
-        return charges;
-      });
-      const intent = await h.stripe.paymentIntents.retrieve(charge!.payment_intent_id!);
-      const routed = routeStripeEvent({
-        id: 'evt_renewal',
-        type: 'payment_intent.succeeded',
-        data: { object: intent },
-      } as never);
-      expect(await findEventOwner(h.t.db, routed!)).toMatchObject({
-        workflowId: billingWorkflowId(org.orgId),
-      });
-    });
+    await withWorker(
+      taskQueue,
+      createActivities({ db: harness.h.t.db, stripe: harness.h.stripe }),
+      async () => {
+        const org = await subscribedOrg(taskQueue, 'plus');
+        const [charge] = await eventually(async () => {
+          const charges = await listCharges(harness.h.t.db, org.orgId);
+          expect(charges.map((c) => c.status)).toEqual(['succeeded']);
+          return charges;
+        });
+        const intent = await harness.h.stripe.paymentIntents.retrieve(charge!.payment_intent_id!);
+        const routed = routeStripeEvent({
+          id: 'evt_renewal',
+          type: 'payment_intent.succeeded',
+          data: { object: intent },
+        } as never);
+        expect(await findEventOwner(harness.h.t.db, routed!)).toMatchObject({
+          workflowId: billingWorkflowId(org.orgId),
+        });
+      },
+    );
   });
 });

@@ -1,61 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { billingInputFor, createBillingClient } from '../../src/billing/client';
+import { describe, expect, it } from 'vitest';
 import { listCharges } from '../../src/billing/charges';
-import { billingWorkflowId } from '../../src/billing/ids';
 import { planPrice } from '../../src/billing/prices';
 import { getSubscription } from '../../src/billing/subscriptions';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
-import { findDrift } from '../../src/credits/reconcile';
 import { DomainError } from '../../src/errors';
 import { attachDefaultCard } from '../../src/orgs/stripe-customer';
-import {
-  freshTaskQueue,
-  orgWithCard,
-  startPaymentsHarness,
-  withPaymentsWorker,
-  type PaymentsHarness,
-} from '../credit-packs/support';
+import { freshTaskQueue, withPaymentsWorker } from '../credit-packs/support';
+import { DAY, eventually, useBillingHarness } from './harness';
 
-let h: PaymentsHarness;
-
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-/** Billing workflows never end; each test's own are ended with it, so none outlives its worker. */
-const running: string[] = [];
-afterEach(async () => {
-  await Promise.all(
-    running.splice(0).map((orgId) => h.env.client.workflow.getHandle(billingWorkflowId(orgId)).terminate()),
-  );
-  expect(await findDrift(h.t.db)).toEqual([]);
-});
-
-const DAY = 24 * 60 * 60 * 1000;
-
-/** An org on `tier` anchored at the test server's now, its billing workflow started, and its client. */
-async function subscribed(
-  taskQueue: string,
-  opts: { tier?: string; card?: string | null; chargeFirstPeriod?: boolean } = {},
-) {
-  const now = new Date(await h.env.currentTimeMs());
-  const org = await orgWithCard(h, { tier: opts.tier ?? 'pro', card: opts.card, anchor: now });
-  const billing = createBillingClient({ client: h.env.client, taskQueue });
-  running.push(org.orgId);
-  await billing.start(
-    await billingInputFor(h.t.db, org.orgId, { chargeFirstPeriod: opts.chargeFirstPeriod ?? true }),
-  );
-  return { ...org, billing, anchor: now };
-}
-
-/** What the workflow and the database show once `check` holds: the workflow works on after a time skip. */
-const eventually = <T>(check: () => Promise<T>): Promise<T> =>
-  vi.waitFor(check, { timeout: 20_000, interval: 50 });
+const harness = useBillingHarness();
+const subscribed = harness.subscribed;
 
 const chargesOf = async (orgId: string) =>
-  (await listCharges(h.t.db, orgId)).map((c) => [c.kind, c.amount_cents, c.status, c.attempts]);
+  (await listCharges(harness.h.t.db, orgId)).map((c) => [c.kind, c.amount_cents, c.status, c.attempts]);
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   return p.then(
@@ -67,14 +24,14 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 describe('the org-billing workflow', () => {
   it('charges the first month, closes the credit period at the anniversary, renews and grants the next allowance', async () => {
     const taskQueue = freshTaskQueue();
-    await withPaymentsWorker(h, taskQueue, async () => {
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
       const org = await subscribed(taskQueue, { tier: 'pro' });
       const price = planPrice({ tier: 'pro', interval: 'month', seats: 1 }).totalCents;
       await eventually(async () =>
         expect(await chargesOf(org.orgId)).toEqual([['renewal', price, 'succeeded', 1]]),
       );
 
-      await h.env.sleep(32 * DAY);
+      await harness.h.env.sleep(32 * DAY);
       await eventually(async () =>
         expect(await chargesOf(org.orgId)).toEqual([
           ['renewal', price, 'succeeded', 1],
@@ -83,18 +40,18 @@ describe('the org-billing workflow', () => {
       );
       const state = await org.billing.state(org.orgId);
       expect(new Date(state.creditPeriod.start).getTime()).toBeGreaterThan(org.anchor.getTime());
-      const periods = await h.t.db
+      const periods = await harness.h.t.db
         .selectFrom('credit_periods')
         .selectAll()
         .where('org_id', '=', org.orgId)
         .execute();
       expect(periods).toHaveLength(1);
-      const snapshot = await getCreditsSnapshot(h.t.db, org.orgId);
+      const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
       expect(snapshot.includedThisPeriod).toBe(1000);
       // The first month's 1,000 unused credits rolled over (pro: 30 days, capped at one allowance).
       expect(snapshot.rolledOverCredits).toBe(1000);
       expect(snapshot.includedRemaining).toBe(2000);
-      const sub = await getSubscription(h.t.db, org.orgId);
+      const sub = await getSubscription(harness.h.t.db, org.orgId);
       expect(sub.status).toBe('active');
       expect(sub.period.start.getTime()).toBe(new Date(state.subscription.period.start).getTime());
     });
@@ -102,74 +59,80 @@ describe('the org-billing workflow', () => {
 
   it('upgrades now with two proration lines and grants the difference right away', async () => {
     const taskQueue = freshTaskQueue();
-    await withPaymentsWorker(h, taskQueue, async () => {
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
       const org = await subscribed(taskQueue, { tier: 'max' });
       await eventually(async () => expect(await chargesOf(org.orgId)).toHaveLength(1));
-      await h.env.sleep(10 * DAY);
+      await harness.h.env.sleep(10 * DAY);
       const result = await org.billing.change(org.orgId, { tier: 'team' });
       expect(result.outcome).toBe('applied_now');
       expect(result.lines.map((l) => Math.sign(l.amountCents))).toEqual([-1, 1]);
       expect(result.totalCents).toBe(result.lines.reduce((s, l) => s + l.amountCents, 0));
-      const snapshot = await getCreditsSnapshot(h.t.db, org.orgId);
+      const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
       expect(snapshot.subscriptionTier).toBe('team');
       expect(snapshot.includedThisPeriod).toBe(6000);
       expect(snapshot.includedRemaining).toBe(6000);
-      const upgrade = (await listCharges(h.t.db, org.orgId)).find((c) => c.kind === 'upgrade');
+      const upgrade = (await listCharges(harness.h.t.db, org.orgId)).find((c) => c.kind === 'upgrade');
       expect(upgrade).toMatchObject({ amount_cents: result.totalCents, status: 'succeeded' });
     });
   });
 
   it('schedules a downgrade for the renewal, lets it be cancelled, and refuses bad changes without writing', async () => {
     const taskQueue = freshTaskQueue();
-    await withPaymentsWorker(h, taskQueue, async () => {
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
       const org = await subscribed(taskQueue, { tier: 'team' });
       const scheduled = await org.billing.change(org.orgId, { tier: 'plus' });
       expect(scheduled).toMatchObject({ outcome: 'scheduled', scheduledChange: { tier: 'plus' } });
       expect(await refusal(org.billing.change(org.orgId, { tier: 'max' }))).toBe('CHANGE_ALREADY_SCHEDULED');
       const undone = await org.billing.change(org.orgId, { tier: 'team' });
       expect(undone).toMatchObject({ outcome: 'unscheduled', scheduledChange: null });
-      const before = await listCharges(h.t.db, org.orgId);
+      const before = await listCharges(harness.h.t.db, org.orgId);
       expect(await refusal(org.billing.change(org.orgId, { tier: 'enterprise' }))).toBe('VALIDATION_FAILED');
       expect(await refusal(org.billing.change(org.orgId, { tier: 'team' }))).toBe('PLAN_UNCHANGED');
       expect(await refusal(org.billing.change(org.orgId, { seats: 0 }))).toBe('VALIDATION_FAILED');
-      expect(await listCharges(h.t.db, org.orgId)).toEqual(before);
-      expect((await getSubscription(h.t.db, org.orgId)).scheduledChange).toBeNull();
+      expect(await listCharges(harness.h.t.db, org.orgId)).toEqual(before);
+      expect((await getSubscription(harness.h.t.db, org.orgId)).scheduledChange).toBeNull();
     });
   });
 
   it('a declined renewal makes the org past_due, retries on days 1, 3 and 5, then pauses; a new card and resume restore it', async () => {
     const taskQueue = freshTaskQueue();
-    await withPaymentsWorker(h, taskQueue, async () => {
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
       const org = await subscribed(taskQueue, { tier: 'plus' });
       const price = planPrice({ tier: 'plus', interval: 'month', seats: 1 }).totalCents;
       await eventually(async () =>
         expect(await chargesOf(org.orgId)).toEqual([['renewal', price, 'succeeded', 1]]),
       );
-      await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, 'pm_card_chargeCustomerFail');
-      await h.env.sleep(31 * DAY + 1000);
-      await eventually(async () =>
-        expect((await getSubscription(h.t.db, org.orgId)).status).toBe('past_due'),
+      await attachDefaultCard(
+        { db: harness.h.t.db, stripe: harness.h.stripe },
+        org.orgId,
+        'pm_card_chargeCustomerFail',
       );
-      await h.env.sleep(6 * DAY);
-      await eventually(async () => expect((await getSubscription(h.t.db, org.orgId)).status).toBe('paused'));
+      await harness.h.env.sleep(31 * DAY + 1000);
+      await eventually(async () =>
+        expect((await getSubscription(harness.h.t.db, org.orgId)).status).toBe('past_due'),
+      );
+      await harness.h.env.sleep(6 * DAY);
+      await eventually(async () =>
+        expect((await getSubscription(harness.h.t.db, org.orgId)).status).toBe('paused'),
+      );
       expect(await chargesOf(org.orgId)).toEqual([
         ['renewal', price, 'succeeded', 1],
         ['renewal', price, 'failed', 4],
       ]);
-      const snapshot = await getCreditsSnapshot(h.t.db, org.orgId);
+      const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
       expect(snapshot.billingStatus).toBe('paused');
       expect(snapshot.includedRemaining).toBe(0);
 
       // A card of its own: the first one's id is the magic pm_card_visa, which localstripe makes anew.
-      const card = await h.stripe.paymentMethods.create({
+      const card = await harness.h.stripe.paymentMethods.create({
         type: 'card',
         card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' },
       });
-      await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, card.id);
+      await attachDefaultCard({ db: harness.h.t.db, stripe: harness.h.stripe }, org.orgId, card.id);
       const resumed = await org.billing.resume(org.orgId);
       expect(resumed.outcome).toBe('unpaused');
       expect(resumed.totalCents).toBe(planPrice({ tier: 'plus', interval: 'month', seats: 1 }).totalCents);
-      const after = await getCreditsSnapshot(h.t.db, org.orgId);
+      const after = await getCreditsSnapshot(harness.h.t.db, org.orgId);
       expect(after.billingStatus).toBe('active');
       expect(after.includedRemaining).toBe(100);
     });
