@@ -133,7 +133,10 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
         const at = now();
         const canceled = cancel(state.subscription, at);
         state.subscription = canceled.subscription;
-        if (canceled.kind === 'immediate') await stopIncluded(at);
+        if (canceled.kind === 'immediate') {
+          state.dunning = null;
+          await stopIncluded(at);
+        }
         await save(at);
         return result(
           canceled.kind === 'immediate' ? 'canceled' : 'cancel_at_period_end',
@@ -273,7 +276,8 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
       return null;
     }
     const next = creditPeriodContaining(sub.anchor, at);
-    const policy = rolloverPolicy(closing.tier);
+    // A subscription that stopped keeps no included credits, rolled over or not (its prepaid stay).
+    const policy = running ? rolloverPolicy(closing.tier) : { rolloverDays: 0, rolloverCap: 0 };
     const closed = await closeCreditPeriod({
       orgId,
       periodStart: iso(open.start),
@@ -284,6 +288,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     });
     state.creditPeriod = next;
     state.rolloverExpiresAt = closed.rolloverExpiresAt ? new Date(closed.rolloverExpiresAt) : null;
+    if (!running && state.rolloverExpiresAt) await stopIncluded(at);
     if (closed.overageCredits === 0) return null;
     const overage = overageCharge(closing.tier, closed.overageCredits);
     return {

@@ -137,4 +137,30 @@ describe('the org-billing workflow', () => {
       expect(after.includedRemaining).toBe(100);
     });
   });
+
+  it('cancels at the period end: access until then, resume undoes it, then no renewal and no included credits', async () => {
+    const taskQueue = freshTaskQueue();
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
+      const org = await subscribed(taskQueue, { tier: 'plus' });
+      const price = planPrice({ tier: 'plus', interval: 'month', seats: 1 }).totalCents;
+      await eventually(async () =>
+        expect(await chargesOf(org.orgId)).toEqual([['renewal', price, 'succeeded', 1]]),
+      );
+      expect((await org.billing.cancel(org.orgId)).outcome).toBe('cancel_at_period_end');
+      expect(await refusal(org.billing.cancel(org.orgId))).toBe('SUBSCRIPTION_STATE_CONFLICT');
+      expect((await org.billing.resume(org.orgId)).outcome).toBe('cancel_undone');
+      expect((await org.billing.cancel(org.orgId)).outcome).toBe('cancel_at_period_end');
+      // Until the period ends the org keeps what it paid for.
+      expect((await getCreditsSnapshot(harness.h.t.db, org.orgId)).includedRemaining).toBe(100);
+
+      await harness.h.env.sleep(31 * DAY + 1000);
+      await eventually(async () =>
+        expect((await getSubscription(harness.h.t.db, org.orgId)).status).toBe('canceled'),
+      );
+      expect(await chargesOf(org.orgId)).toEqual([['renewal', price, 'succeeded', 1]]);
+      const after = await getCreditsSnapshot(harness.h.t.db, org.orgId);
+      expect(after).toMatchObject({ billingStatus: 'canceled', includedRemaining: 0, rolledOverCredits: 0 });
+      expect(await refusal(org.billing.change(org.orgId, { tier: 'team' }))).toBe('SUBSCRIPTION_CANCELED');
+    });
+  });
 });
