@@ -38,14 +38,22 @@ export function useBillingHarness() {
     /** An org on `tier` anchored at the test server's now, its billing workflow started, and its client. */
     async subscribed(
       taskQueue: string,
-      opts: { tier?: string; card?: string | null; chargeFirstPeriod?: boolean } = {},
+      opts: {
+        tier?: string;
+        card?: string | null;
+        chargeFirstPeriod?: boolean;
+        interval?: 'month' | 'year';
+      } = {},
     ) {
       const anchor = new Date(await h.env.currentTimeMs());
       const org = await orgWithCard(h, { tier: opts.tier ?? 'pro', card: opts.card, anchor });
       const billing = createBillingClient({ client: h.env.client, taskQueue });
       running.push(org.orgId);
       await billing.start(
-        await billingInputFor(h.t.db, org.orgId, { chargeFirstPeriod: opts.chargeFirstPeriod ?? true }),
+        await billingInputFor(h.t.db, org.orgId, {
+          chargeFirstPeriod: opts.chargeFirstPeriod ?? true,
+          interval: opts.interval,
+        }),
       );
       return { ...org, billing, anchor };
     },

@@ -163,4 +163,41 @@ describe('the org-billing workflow', () => {
       expect(await refusal(org.billing.change(org.orgId, { tier: 'team' }))).toBe('SUBSCRIPTION_CANCELED');
     });
   });
+
+  it('a yearly plan is charged once a year and refreshes its credits every month', async () => {
+    const taskQueue = freshTaskQueue();
+    await withPaymentsWorker(harness.h, taskQueue, async () => {
+      const org = await subscribed(taskQueue, { tier: 'plus', interval: 'year' });
+      const year = planPrice({ tier: 'plus', interval: 'year', seats: 1 }).totalCents;
+      await eventually(async () =>
+        expect(await chargesOf(org.orgId)).toEqual([['renewal', year, 'succeeded', 1]]),
+      );
+      await harness.h.env.sleep(31 * DAY + 1000);
+      await eventually(async () =>
+        expect(
+          await harness.h.t.db
+            .selectFrom('credit_periods')
+            .select('org_id')
+            .where('org_id', '=', org.orgId)
+            .execute(),
+        ).toHaveLength(1),
+      );
+      await harness.h.env.sleep(31 * DAY);
+      await eventually(async () =>
+        expect(
+          await harness.h.t.db
+            .selectFrom('credit_periods')
+            .select('org_id')
+            .where('org_id', '=', org.orgId)
+            .execute(),
+        ).toHaveLength(2),
+      );
+      expect(await chargesOf(org.orgId)).toEqual([['renewal', year, 'succeeded', 1]]);
+      const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
+      expect(snapshot.includedThisPeriod).toBe(100);
+      const sub = await getSubscription(harness.h.t.db, org.orgId);
+      expect(sub.interval).toBe('year');
+      expect(sub.period.end.getTime() - sub.period.start.getTime()).toBeGreaterThan(364 * DAY);
+    });
+  });
 });
