@@ -81,15 +81,26 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     busy = true;
     try {
       return await fn();
-    } catch (err) {
-      // A refusal the state reached under the lock (validated against an earlier state) fails the update.
-      if (err instanceof DomainError) throw toApplicationFailure(err);
-      throw err;
     } finally {
       busy = false;
       version += 1;
     }
   }
+
+  /** An Update's turn: a refusal reached under the lock (validated against an earlier state) fails it. */
+  const asUpdate = <T>(fn: () => Promise<T>): Promise<T> =>
+    exclusive(fn).catch((err: unknown) => {
+      throw err instanceof DomainError ? toApplicationFailure(err) : err;
+    });
+
+  /**
+   * A boundary's turn. It must never fail the workflow, which is the org's subscription for life: what
+   * it cannot do fails the workflow task instead, retried (and visible) until a fix is deployed.
+   */
+  const asBoundary = <T>(fn: () => Promise<T>): Promise<T> =>
+    exclusive(fn).catch((err: unknown) => {
+      throw new Error(`billing boundary failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
 
   setHandler(billingStateQuery, () => serialize(state));
 
@@ -100,7 +111,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   setHandler(
     changePlanUpdate,
     (request) =>
-      exclusive(async () => {
+      asUpdate(async () => {
         const at = now();
         const change = planChange(state.subscription, request, at);
         if (change.kind !== 'applied_now') {
@@ -129,7 +140,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   setHandler(
     cancelUpdate,
     () =>
-      exclusive(async () => {
+      asUpdate(async () => {
         const at = now();
         const canceled = cancel(state.subscription, at);
         state.subscription = canceled.subscription;
@@ -150,7 +161,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   setHandler(
     pauseUpdate,
     () =>
-      exclusive(async () => {
+      asUpdate(async () => {
         const at = now();
         const paused = pause(state.subscription, at);
         await settle(paused.proration, changeKey(orgId, at), at);
@@ -166,7 +177,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   setHandler(
     resumeUpdate,
     (request: ChangeRequest) =>
-      exclusive(async () => {
+      asUpdate(async () => {
         const at = now();
         const sub = state.subscription;
         const resumed =
@@ -196,7 +207,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   );
 
   if (input.chargeFirstPeriod) {
-    await exclusive(async () => {
+    await asBoundary(async () => {
       const sub = state.subscription;
       const price = planPrice(sub);
       await chargeOrDun([renewalCharge(orgId, sub.period, price)], sub.period.start);
@@ -222,12 +233,12 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     if (interrupted) {
       if (nudged) {
         nudged = false;
-        if (state.dunning) await exclusive(() => retryDue(now()));
+        if (state.dunning) await asBoundary(() => retryDue(now()));
       }
       continue;
     }
     if (!event) continue;
-    const closedPeriod = await exclusive(() => onBoundary(event.at, event.kinds));
+    const closedPeriod = await asBoundary(() => onBoundary(event.at, event.kinds));
     if (closedPeriod) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof orgBillingWorkflow>(serialize(state));
