@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingWorkflowId } from '../../src/billing/ids';
 import { TIERS } from '../../src/cli/commands';
 import { findDrift } from '../../src/credits/reconcile';
 import { startApiHarness, type ApiHarness } from '../support/api';
-import { fingerprint } from '../support/fixtures';
+import { fingerprint, makeOrg } from '../support/fixtures';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;
@@ -27,7 +28,18 @@ function run(args: string[], opts: { bin?: boolean; env?: Record<string, string>
     execFile(
       file,
       argv,
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.t.url, ...opts.env } },
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.t.url,
+          // The harness's Temporal and its worker's queue: org create starts the billing workflow there.
+          TEMPORAL_ADDRESS: h.env.address,
+          TEMPORAL_NAMESPACE: 'default',
+          TEMPORAL_TASK_QUEUE: h.taskQueue,
+          ...opts.env,
+        },
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         let json: unknown;
@@ -48,6 +60,16 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!h) return;
   expect(await findDrift(h.t.db)).toEqual([]);
+  // The billing workflows the CLI started never end by themselves; none may outlive the worker.
+  const orgs = await h.t.db.selectFrom('organizations').select('id').execute();
+  await Promise.all(
+    orgs.map((o) =>
+      h.client.workflow
+        .getHandle(billingWorkflowId(o.id))
+        .terminate()
+        .catch(() => undefined),
+    ),
+  );
   await h.close();
 });
 
@@ -56,7 +78,7 @@ describe('layers-billing CLI', () => {
     const created = await run(['org', 'create', '--name', 'Acme', '--tier', 'pro', '--mode', 'agency']);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(Object.keys(created.json)).toEqual(['orgId', 'projectId', 'apiKey']);
+    expect(Object.keys(created.json)).toEqual(['orgId', 'projectId', 'apiKey', 'billingWorkflowId']);
     const { orgId, projectId, apiKey } = created.json;
     expect(apiKey).toMatch(/^lb_live_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     // Stored only as a hash.
@@ -224,5 +246,157 @@ describe('layers-billing CLI', () => {
     expect(res.stderr).toBe(
       'layers-billing: DATABASE_URL is not set: point it at the billing database (postgres://…)\n',
     );
+  });
+});
+
+describe('layers-billing subscriptions and billing workflows', () => {
+  it('starts the billing workflow of a new org, then shows, previews and changes its subscription', async () => {
+    const created = await run(['org', 'create', '--name', 'Billed', '--tier', 'pro']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const { orgId, apiKey, billingWorkflowId: workflowId } = created.json;
+    expect(workflowId).toBe(billingWorkflowId(orgId));
+    const { status } = await h.client.workflow.getHandle(workflowId).describe();
+    expect(status.name).toBe('RUNNING');
+
+    const shown = await run(['subscription', 'show', '--org', orgId]);
+    expect(shown.code).toBe(0);
+    expect(shown.json).toEqual((await h.call('GET', '/v1/subscription', { key: apiKey })).body);
+    expect(shown.json).toMatchObject({ tier: 'pro', interval: 'month', seats: 1, status: 'active' });
+
+    const preview = await run(['subscription', 'preview', '--org', orgId, '--tier', 'team']);
+    expect(preview.json).toMatchObject({
+      outcome: 'applied_now',
+      direction: 'upgrade',
+      settlement: 'charge',
+    });
+    expect(preview.json.lines).toHaveLength(2);
+
+    // A downgrade waits for the renewal: nothing is charged, so the harness's worker needs no Stripe.
+    const scheduled = await run(['subscription', 'change', '--org', orgId, '--tier', 'plus', '--key', 'd-1']);
+    expect(scheduled).toMatchObject({
+      code: 0,
+      json: { outcome: 'scheduled', subscription: { scheduledChange: { tier: 'plus' } } },
+    });
+    // The same --key is the same Update: answered again, not applied twice (which would be refused).
+    const repeated = await run(['subscription', 'change', '--org', orgId, '--tier', 'plus', '--key', 'd-1']);
+    expect(repeated).toMatchObject({ code: 0, json: { outcome: 'scheduled' } });
+    const second = await run(['subscription', 'change', '--org', orgId, '--tier', 'max']);
+    expect(second).toMatchObject({ code: 1, stdout: '' });
+    expect(second.stderr).toMatch(/CHANGE_ALREADY_SCHEDULED/);
+
+    const canceled = await run(['subscription', 'cancel', '--org', orgId]);
+    expect(canceled.json).toMatchObject({
+      outcome: 'cancel_at_period_end',
+      subscription: { cancelAtPeriodEnd: true },
+    });
+    const resumed = await run(['subscription', 'resume', '--org', orgId]);
+    expect(resumed.json).toMatchObject({
+      outcome: 'cancel_undone',
+      subscription: { cancelAtPeriodEnd: false },
+    });
+    expect((await h.call('GET', '/v1/subscription', { key: apiKey })).body).toEqual(
+      resumed.json.subscription,
+    );
+
+    const alert = await run(['credits', 'alerts', 'set', '--org', orgId, '--threshold', '50']);
+    expect(alert).toMatchObject({ code: 0, json: { organizationId: orgId, thresholdCredits: 50 } });
+    const off = await run(['credits', 'alerts', 'set', '--org', orgId, '--threshold', 'off']);
+    expect(off.json).toEqual({ organizationId: orgId, thresholdCredits: null });
+
+    // Starting again finds the running workflow.
+    const again = await run(['billing', 'start', '--org', orgId]);
+    expect(again).toMatchObject({ code: 0, json: { orgId, workflowId, started: false } });
+  });
+
+  it('starts the workflows of orgs that have none, once, with billing start --all', async () => {
+    const existing = await makeOrg(h.t.db, { tier: 'plus' });
+    const first = await run(['billing', 'start', '--all']);
+    expect(first.code).toBe(0);
+    expect(first.json.failed).toEqual([]);
+    expect(first.json.started).toBeGreaterThanOrEqual(1);
+    expect(first.json.started + first.json.alreadyRunning).toBe(first.json.orgs);
+    const { status } = await h.client.workflow.getHandle(billingWorkflowId(existing.orgId)).describe();
+    expect(status.name).toBe('RUNNING');
+    const sub = await h.t.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('org_id', '=', existing.orgId)
+      .executeTakeFirstOrThrow();
+    expect(sub).toMatchObject({ billing_interval: 'month', seats: 1, cancel_at_period_end: false });
+
+    const second = await run(['billing', 'start', '--all']);
+    expect(second.json).toMatchObject({ orgs: first.json.orgs, started: 0, alreadyRunning: first.json.orgs });
+  });
+
+  it('refuses a project beyond the tier with exit 1, writing nothing', async () => {
+    const org = await makeOrg(h.t.db, { tier: 'free' });
+    const before = await fingerprint(h.t.db);
+    const res = await run(['project', 'create', '--org', org.orgId, '--name', 'Second']);
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(res.stderr).toMatch(/PLAN_LIMIT_REACHED: the free plan allows 1 active project/);
+    expect(await fingerprint(h.t.db)).toEqual(before);
+  });
+
+  it.each([
+    [
+      'a change naming nothing',
+      ['subscription', 'change', '--org', 'org_x'],
+      /give at least one of --tier, --interval, --seats/,
+    ],
+    [
+      'zero seats',
+      ['subscription', 'preview', '--org', 'org_x', '--seats', '0'],
+      /--seats must be a whole number of seats \(1 to 10000\), got "0"/,
+    ],
+    [
+      'an unknown tier',
+      ['subscription', 'change', '--org', 'org_x', '--tier', 'gold'],
+      /--tier must be one of free, plus, max, generative, pro, team/,
+    ],
+    [
+      'an unknown effective',
+      ['subscription', 'change', '--org', 'org_x', '--tier', 'team', '--effective', 'soon'],
+      /--effective must be one of now, renewal/,
+    ],
+    ['billing start without a target', ['billing', 'start'], /give at least one of --org, --all/],
+    [
+      'billing start with both targets',
+      ['billing', 'start', '--org', 'org_x', '--all'],
+      /give --org or --all, not both/,
+    ],
+    [
+      'a zero alert threshold',
+      ['credits', 'alerts', 'set', '--org', 'org_x', '--threshold', '0'],
+      /--threshold must be a positive whole number of credits or off/,
+    ],
+    [
+      'an incomplete two-word command',
+      ['credits', 'alerts'],
+      /unknown command "credits alerts"[\s\S]*alerts set/,
+    ],
+  ] as const)('exits 2 for %s, writing nothing', async (_name, args, message) => {
+    const before = await fingerprint(h.t.db);
+    const res = await run([...args]);
+    expect(res).toMatchObject({ code: 2, stdout: '' });
+    expect(res.stderr).toMatch(message);
+    expect(await fingerprint(h.t.db)).toEqual(before);
+  });
+
+  it('needs TEMPORAL_ADDRESS to create an org or change a subscription, and says so in one line before writing', async () => {
+    const before = await fingerprint(h.t.db);
+    for (const args of [
+      ['org', 'create', '--name', 'NoTemporal', '--tier', 'pro'],
+      ['subscription', 'pause', '--org', 'org_x'],
+    ]) {
+      const res = await run(args, { env: { TEMPORAL_ADDRESS: '' } });
+      expect(res).toMatchObject({ code: 2, stdout: '' });
+      expect(res.stderr).toBe(
+        'layers-billing: TEMPORAL_ADDRESS is not set: this command starts or changes billing workflows (host:port)\n',
+      );
+    }
+    expect(await fingerprint(h.t.db)).toEqual(before);
+    // Reading needs only the database.
+    const help = await run(['subscription', 'change', '--help'], { env: { TEMPORAL_ADDRESS: '' } });
+    expect(help.stdout).toMatch(/Needs TEMPORAL_ADDRESS/);
   });
 });
