@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingWorkflowId } from '../../src/billing/ids';
-import { TIERS } from '../../src/cli/commands';
+import { Client, Connection } from '@temporalio/client';
+import { runCli, TIERS } from '../../src/cli/commands';
+import { createDb } from '../../src/db/pool';
 import { findDrift } from '../../src/credits/reconcile';
 import { startApiHarness, type ApiHarness } from '../support/api';
 import { fingerprint, makeOrg } from '../support/fixtures';
@@ -52,6 +54,38 @@ function run(args: string[], opts: { bin?: boolean; env?: Record<string, string>
       },
     );
   });
+}
+
+/**
+ * The same runCli the bin runs (src/cli/main.ts), in this process, with a real database and Temporal
+ * connection: where a process per command would only add a second of start-up each. The tests that
+ * spawn the bin prove its own wiring.
+ */
+async function runHere(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    env: {
+      DATABASE_URL: h.t.url,
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      ...env,
+    },
+    openDb: (url) => createDb(url, { max: 1 }),
+    async connectTemporal({ address, namespace }) {
+      const connection = await Connection.connect({ address });
+      return { client: new Client({ connection, namespace }), close: () => connection.close() };
+    },
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
 }
 
 beforeAll(async () => {
@@ -211,6 +245,14 @@ describe('layers-billing CLI', () => {
       'key create',
       'key disable',
       'credits grant',
+      'credits alerts set',
+      'subscription show',
+      'subscription preview',
+      'subscription change',
+      'subscription cancel',
+      'subscription resume',
+      'subscription pause',
+      'billing start',
     ])
       expect(root.stdout).toContain(line);
     expect(root.stdout).toMatch(/DATABASE_URL/);
@@ -258,12 +300,12 @@ describe('layers-billing subscriptions and billing workflows', () => {
     const { status } = await h.client.workflow.getHandle(workflowId).describe();
     expect(status.name).toBe('RUNNING');
 
-    const shown = await run(['subscription', 'show', '--org', orgId]);
+    const shown = await runHere(['subscription', 'show', '--org', orgId]);
     expect(shown.code).toBe(0);
     expect(shown.json).toEqual((await h.call('GET', '/v1/subscription', { key: apiKey })).body);
     expect(shown.json).toMatchObject({ tier: 'pro', interval: 'month', seats: 1, status: 'active' });
 
-    const preview = await run(['subscription', 'preview', '--org', orgId, '--tier', 'team']);
+    const preview = await runHere(['subscription', 'preview', '--org', orgId, '--tier', 'team']);
     expect(preview.json).toMatchObject({
       outcome: 'applied_now',
       direction: 'upgrade',
@@ -278,18 +320,27 @@ describe('layers-billing subscriptions and billing workflows', () => {
       json: { outcome: 'scheduled', subscription: { scheduledChange: { tier: 'plus' } } },
     });
     // The same --key is the same Update: answered again, not applied twice (which would be refused).
-    const repeated = await run(['subscription', 'change', '--org', orgId, '--tier', 'plus', '--key', 'd-1']);
+    const repeated = await runHere([
+      'subscription',
+      'change',
+      '--org',
+      orgId,
+      '--tier',
+      'plus',
+      '--key',
+      'd-1',
+    ]);
     expect(repeated).toMatchObject({ code: 0, json: { outcome: 'scheduled' } });
-    const second = await run(['subscription', 'change', '--org', orgId, '--tier', 'max']);
+    const second = await runHere(['subscription', 'change', '--org', orgId, '--tier', 'max']);
     expect(second).toMatchObject({ code: 1, stdout: '' });
     expect(second.stderr).toMatch(/CHANGE_ALREADY_SCHEDULED/);
 
-    const canceled = await run(['subscription', 'cancel', '--org', orgId]);
+    const canceled = await runHere(['subscription', 'cancel', '--org', orgId]);
     expect(canceled.json).toMatchObject({
       outcome: 'cancel_at_period_end',
       subscription: { cancelAtPeriodEnd: true },
     });
-    const resumed = await run(['subscription', 'resume', '--org', orgId]);
+    const resumed = await runHere(['subscription', 'resume', '--org', orgId]);
     expect(resumed.json).toMatchObject({
       outcome: 'cancel_undone',
       subscription: { cancelAtPeriodEnd: false },
@@ -298,19 +349,19 @@ describe('layers-billing subscriptions and billing workflows', () => {
       resumed.json.subscription,
     );
 
-    const alert = await run(['credits', 'alerts', 'set', '--org', orgId, '--threshold', '50']);
+    const alert = await runHere(['credits', 'alerts', 'set', '--org', orgId, '--threshold', '50']);
     expect(alert).toMatchObject({ code: 0, json: { organizationId: orgId, thresholdCredits: 50 } });
-    const off = await run(['credits', 'alerts', 'set', '--org', orgId, '--threshold', 'off']);
+    const off = await runHere(['credits', 'alerts', 'set', '--org', orgId, '--threshold', 'off']);
     expect(off.json).toEqual({ organizationId: orgId, thresholdCredits: null });
 
     // Starting again finds the running workflow.
-    const again = await run(['billing', 'start', '--org', orgId]);
+    const again = await runHere(['billing', 'start', '--org', orgId]);
     expect(again).toMatchObject({ code: 0, json: { orgId, workflowId, started: false } });
   });
 
   it('starts the workflows of orgs that have none, once, with billing start --all', async () => {
     const existing = await makeOrg(h.t.db, { tier: 'plus' });
-    const first = await run(['billing', 'start', '--all']);
+    const first = await runHere(['billing', 'start', '--all']);
     expect(first.code).toBe(0);
     expect(first.json.failed).toEqual([]);
     expect(first.json.started).toBeGreaterThanOrEqual(1);
@@ -324,14 +375,14 @@ describe('layers-billing subscriptions and billing workflows', () => {
       .executeTakeFirstOrThrow();
     expect(sub).toMatchObject({ billing_interval: 'month', seats: 1, cancel_at_period_end: false });
 
-    const second = await run(['billing', 'start', '--all']);
+    const second = await runHere(['billing', 'start', '--all']);
     expect(second.json).toMatchObject({ orgs: first.json.orgs, started: 0, alreadyRunning: first.json.orgs });
   });
 
   it('refuses a project beyond the tier with exit 1, writing nothing', async () => {
     const org = await makeOrg(h.t.db, { tier: 'free' });
     const before = await fingerprint(h.t.db);
-    const res = await run(['project', 'create', '--org', org.orgId, '--name', 'Second']);
+    const res = await runHere(['project', 'create', '--org', org.orgId, '--name', 'Second']);
     expect(res).toMatchObject({ code: 1, stdout: '' });
     expect(res.stderr).toMatch(/PLAN_LIMIT_REACHED: the free plan allows 1 active project/);
     expect(await fingerprint(h.t.db)).toEqual(before);
@@ -376,7 +427,7 @@ describe('layers-billing subscriptions and billing workflows', () => {
     ],
   ] as const)('exits 2 for %s, writing nothing', async (_name, args, message) => {
     const before = await fingerprint(h.t.db);
-    const res = await run([...args]);
+    const res = await runHere([...args]);
     expect(res).toMatchObject({ code: 2, stdout: '' });
     expect(res.stderr).toMatch(message);
     expect(await fingerprint(h.t.db)).toEqual(before);
@@ -388,7 +439,7 @@ describe('layers-billing subscriptions and billing workflows', () => {
       ['org', 'create', '--name', 'NoTemporal', '--tier', 'pro'],
       ['subscription', 'pause', '--org', 'org_x'],
     ]) {
-      const res = await run(args, { env: { TEMPORAL_ADDRESS: '' } });
+      const res = await runHere(args, { TEMPORAL_ADDRESS: '' });
       expect(res).toMatchObject({ code: 2, stdout: '' });
       expect(res.stderr).toBe(
         'layers-billing: TEMPORAL_ADDRESS is not set: this command starts or changes billing workflows (host:port)\n',
@@ -396,7 +447,7 @@ describe('layers-billing subscriptions and billing workflows', () => {
     }
     expect(await fingerprint(h.t.db)).toEqual(before);
     // Reading needs only the database.
-    const help = await run(['subscription', 'change', '--help'], { env: { TEMPORAL_ADDRESS: '' } });
+    const help = await runHere(['subscription', 'change', '--help'], { TEMPORAL_ADDRESS: '' });
     expect(help.stdout).toMatch(/Needs TEMPORAL_ADDRESS/);
   });
 });
