@@ -32,8 +32,33 @@ function withFieldPaths(err: DomainError): Record<string, unknown> {
 interface AjvError {
   keyword: string;
   instancePath: string;
+  schemaPath?: string;
   message?: string;
   params: Record<string, unknown>;
+}
+
+const IN_ANY_OF_BRANCH = /\/anyOf\/\d+\//;
+
+/**
+ * An object that must name at least one of some fields (`anyOf` of `required`, e.g. a plan change) is
+ * told so in one line, not once per branch as if each field were required. A branch that failed on
+ * anything else failed on a field that is present, and that field's own error says what is wrong.
+ */
+function collapseAnyOf(errors: AjvError[]): AjvError[] {
+  const branch = (e: AjvError) => IN_ANY_OF_BRANCH.test(e.schemaPath ?? '');
+  const out: AjvError[] = [];
+  for (const e of errors) {
+    if (branch(e)) continue;
+    if (e.keyword !== 'anyOf') {
+      out.push(e);
+      continue;
+    }
+    const own = errors.filter((b) => branch(b) && (b.schemaPath ?? '').startsWith(`${e.schemaPath}/`));
+    if (own.length === 0 || !own.every((b) => b.keyword === 'required')) continue;
+    const names = own.map((b) => String(b.params.missingProperty));
+    out.push({ ...e, message: `must name at least one of ${names.join(', ')}` });
+  }
+  return out;
 }
 
 /** JSON pointer `/a/0/b` of an Ajv error, as `body.a[0].b`, naming the missing or unknown field itself. */
@@ -70,7 +95,10 @@ function validationError(context: string, errors: AjvError[]): DomainError {
       reason: 'missing_header',
     });
   }
-  const fields = errors.map((e) => ({ path: fieldPath(context, e), message: fieldMessage(e) }));
+  const fields = collapseAnyOf(errors).map((e) => ({
+    path: fieldPath(context, e),
+    message: fieldMessage(e),
+  }));
   const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');
   return new DomainError('VALIDATION_FAILED', summary || `invalid ${context}`, { fields });
 }

@@ -3,11 +3,13 @@ import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 
 /**
- * Idempotency-Key records of POST /v1/generations, in PostgreSQL (table idempotency_keys), scoped to the
- * org.
+ * Idempotency-Key records of POST /v1/generations and of the subscription changes, in PostgreSQL (table
+ * idempotency_keys), scoped to the org.
  *
- * The record is claimed before any work: a 'pending' row carrying the generation id this request will
- * use. A retry, or a concurrent duplicate, of the same request finds that row and re-runs the work with
+ * The record is claimed before any work: a 'pending' row carrying the id the work will use (its column
+ * is named generation_id, the first user's; for a subscription change it holds the Temporal Update id,
+ * which Temporal answers once per workflow run, so a retry attaches to the same Update). The generation
+ * story below is the same for every user: a retry reuses the claimed id. A retry, or a concurrent duplicate, of the same request finds that row and re-runs the work with
  * the same generation id; the work (a workflow start keyed by that id, then a ledger reservation keyed
  * by it too) is itself idempotent, so it attaches to the one generation instead of starting a second.
  * Whichever attempt finishes first stores the response; every other attempt returns that stored
@@ -55,25 +57,25 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-type Claim = { kind: 'run'; generationId: string } | { kind: 'done'; response: StoredResponse };
+type Claim = { kind: 'run'; workId: string } | { kind: 'done'; response: StoredResponse };
 
-async function claim(db: Db, scope: IdempotencyScope, newGenerationId: () => string): Promise<Claim> {
+async function claim(db: Db, scope: IdempotencyScope, newWorkId: () => string): Promise<Claim> {
   // Two tries: a competing attempt may release its claim between our insert and our read.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const generationId = newGenerationId();
+    const workId = newWorkId();
     const inserted = await db
       .insertInto('idempotency_keys')
       .values({
         org_id: scope.orgId,
         key: scope.key,
         request_hash: scope.requestHash,
-        generation_id: generationId,
+        generation_id: workId,
         status: 'pending',
       })
       .onConflict((oc) => oc.columns(['org_id', 'key']).doNothing())
       .returning('generation_id')
       .executeTakeFirst();
-    if (inserted) return { kind: 'run', generationId };
+    if (inserted) return { kind: 'run', workId };
 
     const row = await db
       .selectFrom('idempotency_keys')
@@ -86,7 +88,7 @@ async function claim(db: Db, scope: IdempotencyScope, newGenerationId: () => str
       const message = 'this Idempotency-Key was already used with a different request';
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', message, { idempotencyKey: scope.key });
     }
-    if (row.status === 'pending') return { kind: 'run', generationId: row.generation_id };
+    if (row.status === 'pending') return { kind: 'run', workId: row.generation_id };
     return { kind: 'done', response: { status: row.response_status!, body: row.response_body } };
   }
   throw new Error(`idempotency key ${scope.key} could not be claimed`);
@@ -125,40 +127,40 @@ async function complete(
     : { ...response, replayed: false };
 }
 
-async function release(db: Db, scope: IdempotencyScope, generationId: string): Promise<void> {
+async function release(db: Db, scope: IdempotencyScope, workId: string): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
     .where('org_id', '=', scope.orgId)
     .where('key', '=', scope.key)
     .where('status', '=', 'pending')
-    .where('generation_id', '=', generationId)
+    .where('generation_id', '=', workId)
     .execute();
 }
 
 /**
- * Runs `work` at most once per (org, key) in effect: see the module comment. `work` receives the
- * generation id to use and must be idempotent on it.
+ * Runs `work` at most once per (org, key) in effect: see the module comment. `work` receives the id
+ * to use (a generation id, an Update id) and must be idempotent on it.
  */
 export async function runIdempotent(
   db: Db,
   scope: IdempotencyScope,
-  newGenerationId: () => string,
-  work: (generationId: string) => Promise<StoredResponse>,
+  newWorkId: () => string,
+  work: (workId: string) => Promise<StoredResponse>,
   isSpent: (err: unknown) => boolean = () => false,
 ): Promise<IdempotentResult> {
-  let claimed = await claim(db, scope, newGenerationId);
+  let claimed = await claim(db, scope, newWorkId);
   for (let moved = false; claimed.kind === 'run'; moved = true) {
-    const generationId = claimed.generationId;
+    const workId = claimed.workId;
     let response: StoredResponse;
     try {
-      response = await work(generationId);
+      response = await work(workId);
     } catch (err) {
       if (!moved && isSpent(err)) {
-        await moveClaim(db, scope, generationId, newGenerationId());
-        claimed = await claim(db, scope, newGenerationId);
+        await moveClaim(db, scope, workId, newWorkId());
+        claimed = await claim(db, scope, newWorkId);
         continue;
       }
-      if (err instanceof DomainError && err.httpStatus < 500) await release(db, scope, generationId);
+      if (err instanceof DomainError && err.httpStatus < 500) await release(db, scope, workId);
       throw err;
     }
     return complete(db, scope, response);

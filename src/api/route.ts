@@ -43,7 +43,7 @@ export interface ApiRoute<
   S extends RouteSchemas = RouteSchemas,
   Raw extends TSchema | undefined = TSchema | undefined,
 > {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Fastify syntax (`/v1/generations/:id`). */
   url: string;
   operationId: string;

@@ -15,6 +15,7 @@ import {
   DEFAULT_RATE_LIMIT_PER_SECOND,
   type Config,
 } from '../config';
+import type { BillingClient } from '../billing/client';
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
 import { ID_MAX_LENGTH } from '../credits/amounts';
@@ -26,6 +27,7 @@ import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
 import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
+import { billingRoutes } from './routes/billing';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
 import { creditPackRoutes } from './routes/credit-packs';
@@ -48,6 +50,13 @@ export interface ApiDeps {
   temporalClient?: Client;
   /** Credit packs and the Stripe webhook; without it those routes are not served. */
   payments?: Omit<WebhookRouteDeps, 'db'> & { taskQueue: string };
+  /**
+   * The org-billing workflow's client: subscription changes (POST /v1/subscription/change, cancel, pause,
+   * resume); without it those routes are not served. Reading, previewing and alerts need only `db`.
+   */
+  billing?: BillingClient;
+  /** The business time subscription previews are computed at; the wall clock unless a test pins it. */
+  clock?: () => Date;
   /**
    * `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts, except logLevel:
    * without it (and without `logger`) the API logs nothing, as in tests.
@@ -183,6 +192,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }),
     ...creditRoutes(),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
+    ...billingRoutes({ db: deps.db, billing: deps.billing, clock: deps.clock }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];

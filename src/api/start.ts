@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
+import { createBillingClient } from '../billing/client';
 import { createGenerationClient } from '../generations/client';
 import { buildApi } from './server';
 
@@ -20,6 +21,11 @@ export async function startApi(
       engineTimeoutMs: config.engineTimeoutMs,
     }),
     temporalClient: client,
+    billing: createBillingClient({
+      client,
+      taskQueue: config.taskQueue,
+      engineTimeoutMs: config.engineTimeoutMs,
+    }),
     payments: {
       temporalClient: client,
       taskQueue: config.taskQueue,

@@ -3,6 +3,7 @@ import { BALANCE_COLUMNS, balanceRowOf, type BalanceRow, type Nullable } from '.
 import { batchedLookup } from '../db/batch';
 import { preparedStatement, type Db } from '../db/pool';
 import { notFound } from '../errors';
+import type { BillingStatus } from '../orgs/statuses';
 
 /**
  * Partner API keys: `lb_live_<16 hex>_<43 base64url>`. The first part (`lb_live_<16 hex>`) is the public
@@ -30,6 +31,8 @@ export interface ApiKeyIdentity {
   orgName: string;
   tier: string;
   prefix: string;
+  /** The subscription's status (organizations.billing_status): paused and canceled orgs cannot generate. */
+  billingStatus: BillingStatus;
 }
 
 /** `Read`: what was read with the key, returned only once the key is verified and enabled. */
@@ -107,6 +110,7 @@ interface KeyRow {
   name: string;
   tier_id: string;
   org_disabled: boolean;
+  billing_status: string;
 }
 
 // Every authenticated request starts with one of these, so they are prepared statements (planning the
@@ -115,8 +119,9 @@ const KEY_COLUMNS =
   'k.prefix, k.secret_hash, k.disabled, o.id AS org_id, o.name, o.tier_id, o.disabled AS org_disabled';
 const KEY_FROM = 'api_keys k JOIN organizations o ON o.id = k.org_id';
 const BY_PREFIXES = 'WHERE k.prefix = ANY($1::text[])';
+// The status rides along for free on the row already read; BALANCE_COLUMNS carries it in the other.
 const lookupKey = batchedLookup<KeyRow>(
-  preparedStatement(`SELECT ${KEY_COLUMNS} FROM ${KEY_FROM} ${BY_PREFIXES}`),
+  preparedStatement(`SELECT ${KEY_COLUMNS}, o.billing_status FROM ${KEY_FROM} ${BY_PREFIXES}`),
   (row) => row.prefix,
 );
 const lookupKeyAndBalance = batchedLookup<KeyRow & Nullable<BalanceRow>>(
@@ -163,6 +168,7 @@ async function verify<Row extends KeyRow, Read extends object>(
     orgName: row.name,
     tier: row.tier_id,
     prefix: row.prefix,
+    billingStatus: row.billing_status as BillingStatus,
   };
   if (row.disabled) return { ok: false, reason: 'key_disabled', identity };
   if (row.org_disabled) return { ok: false, reason: 'org_disabled', identity };

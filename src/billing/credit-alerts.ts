@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
-import { requireNonEmpty } from '../credits/amounts';
 import { notFound } from '../errors';
 import { requireAlertThreshold } from './alerts';
 import { creditAlertKey } from './ids';
@@ -32,31 +31,55 @@ export async function alertOnDebit(db: Db, orgId: string, credits: CreditsSnapsh
   return rows.length > 0;
 }
 
-/** PUT /v1/credits/alerts: the org's threshold, or null to switch alerts off. */
+export interface CreditAlertSetting {
+  organizationId: string;
+  /** null: no alert. */
+  thresholdCredits: number | null;
+}
+
+/**
+ * Sets (or, with null, removes) the org's credit alert threshold (credit_alerts; ./alerts.ts decides
+ * when it fires). A new threshold is a new alert: it may fire in the current period even if the old one
+ * already did; the same threshold again changes nothing, so a repeated PUT never re-arms it.
+ */
 export async function setCreditAlert(
   db: Db,
   orgId: string,
-  threshold: unknown,
-): Promise<{ thresholdCredits: number | null }> {
-  requireNonEmpty('orgId', orgId);
-  const thresholdCredits = requireAlertThreshold(threshold);
-  const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
-  if (!org) throw notFound('organization', orgId);
-  if (thresholdCredits === null) {
-    await db.deleteFrom('credit_alerts').where('org_id', '=', orgId).execute();
-  } else {
-    await db
+  thresholdCredits: unknown,
+): Promise<CreditAlertSetting> {
+  const threshold = requireAlertThreshold(thresholdCredits);
+  await db.transaction().execute(async (trx) => {
+    const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+    if (!org) throw notFound('organization', orgId);
+    if (threshold === null) {
+      await trx.deleteFrom('credit_alerts').where('org_id', '=', orgId).execute();
+      return;
+    }
+    await trx
       .insertInto('credit_alerts')
-      .values({ org_id: orgId, threshold_credits: thresholdCredits })
-      // A new threshold may fire again this period: the producer asked to hear about this one.
+      .values({ org_id: orgId, threshold_credits: threshold, fired_for_period: null })
       .onConflict((oc) =>
-        oc.column('org_id').doUpdateSet({
-          threshold_credits: thresholdCredits,
-          fired_for_period: null,
+        oc.column('org_id').doUpdateSet((eb) => ({
+          threshold_credits: threshold,
+          fired_for_period: eb
+            .case()
+            .when('credit_alerts.threshold_credits', '=', threshold)
+            .then(eb.ref('credit_alerts.fired_for_period'))
+            .else(null)
+            .end(),
           updated_at: new Date(),
-        }),
+        })),
       )
       .execute();
-  }
-  return { thresholdCredits };
+  });
+  return { organizationId: orgId, thresholdCredits: threshold };
+}
+
+export async function getCreditAlert(db: Db, orgId: string): Promise<CreditAlertSetting> {
+  const row = await db
+    .selectFrom('credit_alerts')
+    .select('threshold_credits')
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return { organizationId: orgId, thresholdCredits: row?.threshold_credits ?? null };
 }

@@ -124,12 +124,20 @@ export function resume(current: Subscription, at: Date): ResumeResult {
 }
 
 /**
- * Subscribing again after a cancel: the plan asked for (omitted fields keep the last plan), a new
- * anchor at `at`. Only a canceled subscription can be subscribed again; a running one is changed.
+ * Subscribing again after a cancel: the plan asked for (omitted fields keep the last plan; a request
+ * naming none of them is the last plan as it was), a new anchor at `at`. Only a canceled subscription
+ * can be subscribed again; a running one is changed.
  */
 export function resubscribe(current: Subscription, request: ChangeRequest, at: Date): FreshStart {
   requireValidDate('at', at);
-  const plan = requestedPlan(planOf(current), request);
+  // Unlike a change, where naming nothing is a mistake, "resume" alone means "the plan I had".
+  const namesNothing =
+    typeof request === 'object' &&
+    request !== null &&
+    request.tier === undefined &&
+    request.interval === undefined &&
+    request.seats === undefined;
+  const plan = namesNothing ? planOf(current) : requestedPlan(planOf(current), request);
   if (current.status !== 'canceled') {
     throw refuse('SUBSCRIPTION_STATE_CONFLICT', 'the subscription is not canceled: change it instead', {
       status: current.status,

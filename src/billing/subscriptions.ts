@@ -46,6 +46,29 @@ export async function saveSubscription(db: Db, s: SavedSubscription): Promise<vo
   });
 }
 
+/**
+ * The read model of a workflow just started, so that GET /v1/subscription answers before the workflow's
+ * first change. Never overwrites: a row that exists was written by the workflow (or an earlier start),
+ * and it knows better. Written apart from the workflow's own saves, so it leaves organizations alone.
+ */
+export async function saveInitialSubscription(db: Db, s: SavedSubscription): Promise<void> {
+  await db
+    .insertInto('subscriptions')
+    .values({
+      org_id: s.orgId,
+      billing_interval: s.interval,
+      seats: s.seats,
+      renewal_anchor: s.anchor,
+      period_start: s.period.start,
+      period_end: s.period.end,
+      cancel_at_period_end: s.cancelAtPeriodEnd,
+      scheduled_change: s.scheduledChange ? JSON.stringify(s.scheduledChange) : null,
+      changed_at: s.changedAt,
+    })
+    .onConflict((oc) => oc.column('org_id').doNothing())
+    .execute();
+}
+
 export async function findSubscription(db: Db, orgId: string): Promise<SavedSubscription | undefined> {
   const row = await db
     .selectFrom('subscriptions')

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import { createApiKey, disableApiKey, setOrganizationDisabled } from '../auth/api-keys';
+import { EFFECTIVE, type ChangeRequest } from '../billing/changes';
+import { createBillingClient, type BillingClient } from '../billing/client';
+import { setCreditAlert } from '../billing/credit-alerts';
+import { startAllOrgBilling, startOrgBilling, type StartedAll } from '../billing/enroll';
+import { previewChange } from '../billing/preview';
+import { INTERVALS, MAX_SEATS } from '../billing/subscription';
+import { getSubscription } from '../billing/subscriptions';
+import { TIER_IDS } from '../billing/tiers';
+import { changeResultView, subscriptionView } from '../billing/views';
+import { ConfigError, loadConfig } from '../config';
 import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
 import type { Db } from '../db/pool';
@@ -14,7 +25,7 @@ import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
  * configuration). Every level answers `--help`: the whole CLI, a group (`org`), a command.
  */
 
-type Values = Record<string, string | undefined>;
+type Values = Record<string, string | boolean | undefined>;
 
 interface OptionSpec {
   name: string;
@@ -26,12 +37,31 @@ interface OptionSpec {
   choices?: readonly string[];
   /** Checks the raw text; returns a message when it is not valid. */
   check?: (raw: string) => string | undefined;
+  /** Takes no value (`--all`). */
+  flag?: boolean;
+}
+
+/** What a command runs with: the database, and the billing workflows' client when it needs one. */
+export interface CliContext {
+  db: Db;
+  /**
+   * Connects to Temporal on first use, from TEMPORAL_ADDRESS (TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
+   * ENGINE_TIMEOUT_MS as the API reads them); commands that write call it before writing anything, so
+   * a missing or unreachable Temporal leaves nothing half done.
+   */
+  billing(): Promise<BillingClient>;
 }
 
 interface Command {
   summary: string;
   options: OptionSpec[];
-  run(db: Db, values: Values): Promise<unknown>;
+  /** The options of which at least one must be given. */
+  oneOf?: string[];
+  /** Says so in the help of commands that need TEMPORAL_ADDRESS. */
+  temporal?: boolean;
+  run(ctx: CliContext, values: Values): Promise<unknown>;
+  /** The exit code of a result that was printed but is not a full success (default 0). */
+  exitCode?(result: unknown): number;
 }
 
 /** The tiers the migrations create (a test keeps this equal to the `tiers` table). */
@@ -48,6 +78,49 @@ const ORG: OptionSpec = {
   description: 'the organization (org_…)',
   required: true,
 };
+
+const wholeNumber = (min: number, max: number, what: string) => (raw: string) =>
+  /^[0-9]+$/.test(raw) && Number(raw) >= min && Number(raw) <= max
+    ? undefined
+    : `must be ${what} (${min} to ${max}), got "${raw}"`;
+
+/** The plan options of a change, a preview and a resume; `effective` only where it applies. */
+const planOptions = (withEffective: boolean): OptionSpec[] => [
+  { name: 'tier', value: '<tier>', description: 'the tier to move to', choices: TIER_IDS },
+  { name: 'interval', value: '<interval>', description: 'how often it is paid for', choices: INTERVALS },
+  {
+    name: 'seats',
+    value: '<n>',
+    description: 'how many seats',
+    check: wholeNumber(1, MAX_SEATS, 'a whole number of seats'),
+  },
+  ...(withEffective
+    ? [
+        {
+          name: 'effective',
+          value: '<when>',
+          description: 'now, or at the renewal (default: upgrades now, downgrades at the renewal)',
+          choices: EFFECTIVE,
+        },
+      ]
+    : []),
+];
+
+const changeRequestOf = (v: Values): ChangeRequest => ({
+  tier: v.tier,
+  interval: v.interval,
+  seats: v.seats === undefined ? undefined : Number(v.seats),
+  effective: v.effective,
+});
+
+const UPDATE_KEY: OptionSpec = {
+  name: 'key',
+  value: '<idempotency key>',
+  // Without --key every run is a new request; with it, a retried command is the same Update.
+  description: 'makes a retried command the same change (Temporal answers it once)',
+};
+const updateIdOf = (v: Values): string | undefined =>
+  v.key === undefined ? undefined : `cli:${String(v.key)}`;
 
 const GROUPS: Record<string, { summary: string; commands: Record<string, Command> }> = {
   org: {
@@ -71,25 +144,40 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             choices: BILLING_MODES,
           },
         ],
-        async run(db, v) {
+        temporal: true,
+        async run({ db, billing }, v) {
+          const client = await billing();
           const org = await createOrganization(db, {
-            name: v.name!,
-            tier: v.tier!,
+            name: String(v.name),
+            tier: String(v.tier),
             mode: v.mode as BillingMode | undefined,
           });
+          // Before the key, so that a failure here loses no key that was shown once.
+          const started = await startOrgBilling(db, client, org.orgId).catch((err: unknown) => {
+            const why = err instanceof Error ? err.message : String(err);
+            throw new Error(
+              `org ${org.orgId} was created but its billing workflow did not start (${why}); run ` +
+                `\`${BIN} billing start --org ${org.orgId}\`, then \`${BIN} key create --org ${org.orgId}\``,
+            );
+          });
           const key = await createApiKey(db, org.orgId);
-          return { orgId: org.orgId, projectId: org.projectId, apiKey: key.apiKey };
+          return {
+            orgId: org.orgId,
+            projectId: org.projectId,
+            apiKey: key.apiKey,
+            billingWorkflowId: started.workflowId,
+          };
         },
       },
       disable: {
         summary: 'kill switch: every key of the org answers 503 KILL_SWITCH',
         options: [ORG],
-        run: (db, v) => setOrganizationDisabled(db, v.org!, true),
+        run: ({ db }, v) => setOrganizationDisabled(db, String(v.org), true),
       },
       enable: {
         summary: 'lift the kill switch',
         options: [ORG],
-        run: (db, v) => setOrganizationDisabled(db, v.org!, false),
+        run: ({ db }, v) => setOrganizationDisabled(db, String(v.org), false),
       },
     },
   },
@@ -97,10 +185,10 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
     summary: 'projects',
     commands: {
       create: {
-        summary: 'add a project to an organization',
+        summary: "add a project to an organization, within its tier's project limit",
         options: [ORG, { name: 'name', value: '<name>', description: 'display name', required: true }],
-        async run(db, v) {
-          const { projectId } = await createProject(db, v.org!, v.name!);
+        async run({ db }, v) {
+          const { projectId } = await createProject(db, String(v.org), String(v.name));
           return { orgId: v.org, projectId, name: v.name };
         },
       },
@@ -112,14 +200,14 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
       create: {
         summary: 'issue an API key (shown once, stored as a hash)',
         options: [ORG],
-        run: (db, v) => createApiKey(db, v.org!),
+        run: ({ db }, v) => createApiKey(db, String(v.org)),
       },
       disable: {
         summary: 'disable one API key',
         options: [
           { name: 'key', value: '<prefix>', description: 'the key prefix (lb_live_…)', required: true },
         ],
-        run: (db, v) => disableApiKey(db, v.key!),
+        run: ({ db }, v) => disableApiKey(db, String(v.key)),
       },
     },
   },
@@ -145,16 +233,113 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
           },
           { name: 'reason', value: '<text>', description: 'recorded on the ledger row' },
         ],
-        async run(db, v) {
+        async run({ db }, v) {
           const granted = await grantCredits(db, {
-            orgId: v.org!,
+            orgId: String(v.org),
             bucket: 'prepaid',
             credits: Number(v.prepaid),
             idempotencyKey: `cli:grant:${v.key ?? randomUUID()}`,
-            reason: v.reason ?? 'granted with the admin CLI',
+            reason: v.reason === undefined ? 'granted with the admin CLI' : String(v.reason),
           });
           return granted.credits;
         },
+      },
+      'alerts set': {
+        summary: 'set the credit alert threshold (one notification when available drops below it)',
+        options: [
+          ORG,
+          {
+            name: 'threshold',
+            value: '<credits>|off',
+            description: 'a positive whole number of credits, or off to remove the alert',
+            required: true,
+            check: (raw) =>
+              raw === 'off'
+                ? undefined
+                : wholeNumber(1, MAX_CREDITS_PER_OPERATION, 'a positive whole number of credits or off')(raw),
+          },
+        ],
+        run: ({ db }, v) =>
+          setCreditAlert(db, String(v.org), v.threshold === 'off' ? null : Number(v.threshold)),
+      },
+    },
+  },
+  subscription: {
+    summary: "an org's subscription (through its billing workflow)",
+    commands: {
+      show: {
+        summary: 'the subscription as GET /v1/subscription shows it',
+        options: [ORG],
+        run: async ({ db }, v) => subscriptionView(String(v.org), await getSubscription(db, String(v.org))),
+      },
+      preview: {
+        summary: 'what a change would charge or refund now, line by line; changes nothing',
+        options: [ORG, ...planOptions(true)],
+        oneOf: ['tier', 'interval', 'seats'],
+        run: ({ db }, v) => previewChange(db, String(v.org), changeRequestOf(v), new Date()),
+      },
+      change: {
+        summary: 'change tier, interval or seats (upgrades now, downgrades at the renewal)',
+        options: [ORG, ...planOptions(true), UPDATE_KEY],
+        oneOf: ['tier', 'interval', 'seats'],
+        temporal: true,
+        async run({ billing }, v) {
+          const orgId = String(v.org);
+          const r = await (await billing()).change(orgId, changeRequestOf(v), updateIdOf(v));
+          return changeResultView(orgId, r);
+        },
+      },
+      cancel: {
+        summary: 'cancel at the end of the current period',
+        options: [ORG, UPDATE_KEY],
+        temporal: true,
+        async run({ billing }, v) {
+          const orgId = String(v.org);
+          return changeResultView(orgId, await (await billing()).cancel(orgId, updateIdOf(v)));
+        },
+      },
+      pause: {
+        summary: 'pause now, refunding the unused paid time',
+        options: [ORG, UPDATE_KEY],
+        temporal: true,
+        async run({ billing }, v) {
+          const orgId = String(v.org);
+          return changeResultView(orgId, await (await billing()).pause(orgId, updateIdOf(v)));
+        },
+      },
+      resume: {
+        summary: 'undo a pending cancel, end a pause, or subscribe a canceled org again',
+        options: [ORG, ...planOptions(false), UPDATE_KEY],
+        temporal: true,
+        async run({ billing }, v) {
+          const orgId = String(v.org);
+          const { tier, interval, seats } = changeRequestOf(v);
+          const r = await (await billing()).resume(orgId, { tier, interval, seats }, updateIdOf(v));
+          return changeResultView(orgId, r);
+        },
+      },
+    },
+  },
+  billing: {
+    summary: 'billing workflows',
+    commands: {
+      start: {
+        summary:
+          "start the org's billing workflow, or every org's (idempotent: running ones are left as they are)",
+        options: [
+          { name: 'org', value: '<orgId>', description: 'the organization (org_…)' },
+          { name: 'all', value: '', description: 'every organization', flag: true },
+        ],
+        oneOf: ['org', 'all'],
+        temporal: true,
+        async run({ db, billing }, v) {
+          if (v.org !== undefined && v.all) throw new UsageLineError('give --org or --all, not both');
+          const client = await billing();
+          if (v.all) return startAllOrgBilling(db, client);
+          return startOrgBilling(db, client, String(v.org));
+        },
+        // Every org that could not be started is listed in the output; the run as a whole failed.
+        exitCode: (r) => ((r as Partial<StartedAll>).failed?.length ? 1 : 0),
       },
     },
   },
@@ -169,12 +354,15 @@ class UsageError extends Error {
   }
 }
 
+/** A command line a command itself finds wrong once parsed; answered like a UsageError, with its help. */
+class UsageLineError extends Error {}
+
 /** A complete answer without running anything (help asked for). */
 class HelpRequested extends Error {}
 
 const BIN = 'layers-billing';
 const optionUsage = (o: OptionSpec) => {
-  const text = `--${o.name} ${o.choices ? o.choices.join('|') : o.value}`;
+  const text = o.flag ? `--${o.name}` : `--${o.name} ${o.choices ? o.choices.join('|') : o.value}`;
   return o.required ? text : `[${text}]`;
 };
 const usageLine = (group: string, name: string, c: Command) =>
@@ -183,12 +371,14 @@ const usageLine = (group: string, name: string, c: Command) =>
 const ROOT_HELP = `usage: ${BIN} <group> <command> [options]
 
 Administers the billing engine's database directly (DATABASE_URL must be set) and prints one JSON
-document on stdout. Exit codes: 0 done, 1 refused (e.g. NOT_FOUND), 2 bad command line or configuration.
+document on stdout; commands that start or change billing workflows also need TEMPORAL_ADDRESS (and
+TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE where they are not the defaults). Exit codes: 0 done,
+1 refused (e.g. NOT_FOUND), 2 bad command line or configuration.
 
 commands:
 ${Object.entries(GROUPS)
   .flatMap(([g, { commands }]) =>
-    Object.entries(commands).map(([n, c]) => `  ${`${g} ${n}`.padEnd(18)}${c.summary}`),
+    Object.entries(commands).map(([n, c]) => `  ${`${g} ${n}`.padEnd(24)}${c.summary}`),
   )
   .join('\n')}
 
@@ -200,17 +390,23 @@ function groupHelp(group: string): string {
 
 commands:
 ${Object.entries(commands)
-  .map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`)
+  .map(([n, c]) => `  ${n.padEnd(12)}${c.summary}`)
   .join('\n')}
 
 ${BIN} ${group} <command> --help lists its options.`;
 }
 
+const optionName = (o: OptionSpec) => (o.flag ? `--${o.name}` : `--${o.name} ${o.value}`);
+
 function commandHelp(group: string, name: string, c: Command): string {
-  const width = Math.max(...c.options.map((o) => `--${o.name} ${o.value}`.length)) + 2;
+  const width = Math.max(...c.options.map((o) => optionName(o).length)) + 2;
+  const notes = [
+    c.oneOf ? `Give at least one of ${c.oneOf.map((o) => `--${o}`).join(', ')}.` : undefined,
+    c.temporal ? 'Needs TEMPORAL_ADDRESS (the billing workflows) besides DATABASE_URL.' : undefined,
+  ].filter(Boolean);
   return `usage: ${usageLine(group, name, c)}
 
-${c.summary}.
+${c.summary}.${notes.length ? `\n${notes.join('\n')}` : ''}
 
 options:
 ${c.options
@@ -221,7 +417,7 @@ ${c.options
     ]
       .filter(Boolean)
       .join('; ');
-    return `  ${`--${o.name} ${o.value}`.padEnd(width)}${o.description}${notes ? ` (${notes})` : ''}`;
+    return `  ${optionName(o).padEnd(width)}${o.description}${notes ? ` (${notes})` : ''}`;
   })
   .join('\n')}
   ${'--help'.padEnd(width)}this text`;
@@ -237,7 +433,7 @@ const wantsHelp = (args: string[]) => {
  * takes a value, so what follows a known option is its value, and the check says what is wrong with it.
  */
 function attachValues(args: string[], c: Command): string[] {
-  const names = new Set(c.options.map((o) => o.name));
+  const names = new Set(c.options.filter((o) => !o.flag).map((o) => o.name));
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -250,14 +446,20 @@ function attachValues(args: string[], c: Command): string[] {
   return out;
 }
 
-function parse(argv: string[]): { command: Command; values: Values } {
-  const [group, name, ...rest] = argv;
+function parse(argv: string[]): { command: Command; values: Values; help: string } {
+  const [group, first, ...afterFirst] = argv;
   if (group === undefined) throw new UsageError('no command given', ROOT_HELP);
   if (group === 'help' || group === '--help' || group === '-h') throw new HelpRequested(ROOT_HELP);
   const g = GROUPS[group];
   if (!g) throw new UsageError(`unknown command "${group}"`, ROOT_HELP);
-  if (name === undefined) throw new UsageError(`${group} needs a command`, groupHelp(group));
-  if (name === '--help' || name === '-h') throw new HelpRequested(groupHelp(group));
+  if (first === undefined) throw new UsageError(`${group} needs a command`, groupHelp(group));
+  if (first === '--help' || first === '-h') throw new HelpRequested(groupHelp(group));
+  // A command may be two words (`credits alerts set`).
+  const twoWords = afterFirst[0] === undefined ? undefined : `${first} ${afterFirst[0]}`;
+  const [name, rest] =
+    g.commands[first] === undefined && twoWords !== undefined && g.commands[twoWords] !== undefined
+      ? [twoWords, afterFirst.slice(1)]
+      : [first, afterFirst];
   const command = g.commands[name];
   if (!command) throw new UsageError(`unknown command "${group} ${name}"`, groupHelp(group));
   const help = commandHelp(group, name, command);
@@ -267,7 +469,9 @@ function parse(argv: string[]): { command: Command; values: Values } {
   try {
     values = parseArgs({
       args: attachValues(rest, command),
-      options: Object.fromEntries(command.options.map((o) => [o.name, { type: 'string' as const }])),
+      options: Object.fromEntries(
+        command.options.map((o) => [o.name, { type: o.flag ? ('boolean' as const) : ('string' as const) }]),
+      ),
       strict: true,
       allowPositionals: false,
     }).values as Values;
@@ -277,15 +481,23 @@ function parse(argv: string[]): { command: Command; values: Values } {
   const missing = command.options.filter((o) => o.required && !values[o.name]);
   if (missing.length > 0)
     throw new UsageError(`missing ${missing.map((o) => `--${o.name}`).join(', ')}`, help);
+  if (command.oneOf && command.oneOf.every((name) => values[name] === undefined)) {
+    throw new UsageError(`give at least one of ${command.oneOf.map((o) => `--${o}`).join(', ')}`, help);
+  }
   for (const o of command.options) {
     const raw = values[o.name];
-    if (raw === undefined) continue;
+    if (typeof raw !== 'string') continue;
     if (o.choices && !o.choices.includes(raw))
       throw new UsageError(`--${o.name} must be one of ${o.choices.join(', ')}; got "${raw}"`, help);
     const problem = o.check?.(raw);
     if (problem) throw new UsageError(`--${o.name} ${problem}`, help);
   }
-  return { command, values };
+  return { command, values, help };
+}
+
+export interface TemporalConnection {
+  client: Client;
+  close(): Promise<void>;
 }
 
 export interface CliIo {
@@ -294,22 +506,51 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Opens the database; the CLI closes it when the command is done. */
   openDb: (url: string) => Db;
+  /** Connects to Temporal, for the commands that need it; the CLI closes it when the command is done. */
+  connectTemporal: (opts: {
+    address: string;
+    namespace: string;
+    timeoutMs: number;
+  }) => Promise<TemporalConnection>;
 }
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let db: Db | undefined;
+  let temporal: Promise<TemporalConnection> | undefined;
+  let help = ROOT_HELP;
   try {
-    const { command, values } = parse(argv);
+    const parsed = parse(argv);
+    help = parsed.help;
     const url = io.env.DATABASE_URL;
     if (!url) {
       io.stderr(`${BIN}: DATABASE_URL is not set: point it at the billing database (postgres://…)\n`);
       return 2;
     }
     db = io.openDb(url);
-    const result = await command.run(db, values);
+    const billing = async (): Promise<BillingClient> => {
+      const config = loadConfig(io.env);
+      if (!config.temporalAddress) {
+        throw new ConfigError(
+          'TEMPORAL_ADDRESS is not set: this command starts or changes billing workflows (host:port)',
+        );
+      }
+      const address = config.temporalAddress;
+      temporal ??= io.connectTemporal({
+        address,
+        namespace: config.temporalNamespace,
+        timeoutMs: config.engineTimeoutMs,
+      });
+      const { client } = await temporal;
+      return createBillingClient({
+        client,
+        taskQueue: config.taskQueue,
+        engineTimeoutMs: config.engineTimeoutMs,
+      });
+    };
+    const result = await parsed.command.run({ db, billing }, parsed.values);
     io.stdout(`${JSON.stringify(result)}\n`);
-    return 0;
+    return parsed.command.exitCode?.(result) ?? 0;
   } catch (err) {
     if (err instanceof HelpRequested) {
       io.stdout(`${err.message}\n`);
@@ -317,6 +558,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (err instanceof UsageError) {
       io.stderr(`${BIN}: ${err.message}\n\n${err.help}\n`);
+      return 2;
+    }
+    if (err instanceof UsageLineError) {
+      io.stderr(`${BIN}: ${err.message}\n\n${help}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`${BIN}: ${err.message}\n`);
       return 2;
     }
     if (err instanceof DomainError) {
@@ -327,5 +576,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 1;
   } finally {
     await db?.destroy();
+    await temporal?.then((t) => t.close()).catch(() => undefined);
   }
 }

@@ -19,6 +19,8 @@ import { startDevTemporalServer } from './temporal-server';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
+import { createBillingClient } from '../billing/client';
+import { startOrgBilling } from '../billing/enroll';
 import { attachDefaultCard } from '../orgs/stripe-customer';
 import { consoleNotifier } from '../notify/notifier';
 import { deliverPending } from '../notify/outbox';
@@ -140,7 +142,17 @@ async function main(): Promise<void> {
   const demo = await ensureDemoOrg(db);
   const { apiKey } = await createApiKey(db, demo.orgId);
   if (localStripe) await attachDefaultCard({ db, stripe }, demo.orgId, 'pm_card_visa');
+  // Every org has its billing workflow; found running on later runs (startOrgBilling is idempotent).
+  const billing = createBillingClient({
+    client,
+    taskQueue: config.taskQueue,
+    engineTimeoutMs: config.engineTimeoutMs,
+  });
+  const demoBilling = await startOrgBilling(db, billing, demo.orgId);
   log(`demo org             ${demo.orgId} (project ${demo.projectId}), ${demo.credits.balance} credits`);
+  log(
+    `demo billing         ${demoBilling.workflowId} (${demoBilling.started ? 'started' : 'already running'})`,
+  );
   log(`demo API key         ${apiKey}`);
   log(
     `try                  curl -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${config.port}/v1/credits`,

@@ -1,5 +1,7 @@
 import type { Db } from '../db/pool';
+import { requireProjectAllowed } from '../billing/limits';
 import { periodContaining } from '../billing/period';
+import { requireTier } from '../billing/tiers';
 import { requireNonEmpty } from '../credits/amounts';
 import { getCreditsSnapshot, grantCredits } from '../credits/ledger';
 import type { CreditsSnapshot } from '../credits/snapshot';
@@ -65,13 +67,29 @@ export async function createOrganization(db: Db, input: CreateOrgInput): Promise
   return { orgId, projectId, credits };
 }
 
+/**
+ * Adds a project unless the org's tier allows no more (403 PLAN_LIMIT_REACHED, src/billing/limits.ts).
+ * The org's row is locked while its projects are counted, so concurrent creations (and a plan change,
+ * which updates that row) take turns: two requests can never both see room for one more project.
+ */
 export async function createProject(db: Db, orgId: string, name: string): Promise<{ projectId: string }> {
-  const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
-  if (!org) throw notFound('organization', orgId);
+  const projectName = requireNonEmpty('name', name);
   const projectId = newId('prj');
-  await db
-    .insertInto('projects')
-    .values({ id: projectId, org_id: orgId, name: requireNonEmpty('name', name) })
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const org = await trx
+      .selectFrom('organizations')
+      .select('tier_id')
+      .where('id', '=', orgId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!org) throw notFound('organization', orgId);
+    const { n } = await trx
+      .selectFrom('projects')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    requireProjectAllowed(requireTier(org.tier_id), Number(n));
+    await trx.insertInto('projects').values({ id: projectId, org_id: orgId, name: projectName }).execute();
+  });
   return { projectId };
 }

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { buildApi } from '../../src/api/server';
 import { createApiKey } from '../../src/auth/api-keys';
+import { createBillingClient, type BillingClient } from '../../src/billing/client';
+import { startOrgBilling } from '../../src/billing/enroll';
+import { billingWorkflowId } from '../../src/billing/ids';
 import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { createGenerationClient } from '../../src/generations/client';
@@ -43,16 +46,22 @@ let baseUrl: string;
 let worker: Worker;
 let running: Promise<void>;
 let apiKey: string;
+let client: Client;
+let billing: BillingClient;
+let billingKey: string;
+const billed: string[] = [];
 
 beforeAll(async () => {
   accessSync(ST, fsConstants.X_OK); // installed by scripts/install-tools.sh (npm install does it)
   h = await startPaymentsHarness();
   const taskQueue = freshTaskQueue();
-  const client = new Client({ connection: h.env.connection, namespace: 'default' });
+  client = new Client({ connection: h.env.connection, namespace: 'default' });
+  billing = createBillingClient({ client, taskQueue });
   app = buildApi({
     db: h.t.db,
     generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
     temporalClient: client,
+    billing,
     payments: { temporalClient: client, taskQueue, webhookSecret: WEBHOOK_SECRET },
     // Schemathesis sends many requests with one key; the rate limit has tests of its own.
     config: NO_RATE_LIMITS,
@@ -76,10 +85,27 @@ beforeAll(async () => {
     idempotencyKey: `contract:${org.orgId}`,
   });
   apiKey = (await createApiKey(h.t.db, org.orgId)).apiKey;
+  // The subscription changes run on an org of their own (test/api/schemathesis.toml): pausing or
+  // canceling it must not make the first org's valid generations 402 SUBSCRIPTION_INACTIVE.
+  const subscriber = await orgWithCard(h, { tier: 'max', card: 'pm_card_visa' });
+  billingKey = (await createApiKey(h.t.db, subscriber.orgId)).apiKey;
+  for (const orgId of [org.orgId, subscriber.orgId]) {
+    await startOrgBilling(h.t.db, billing, orgId);
+    billed.push(orgId);
+  }
 });
 
 afterAll(async () => {
   await app?.close();
+  // Billing workflows never end by themselves; none may outlive the worker.
+  await Promise.all(
+    billed.map((orgId) =>
+      client.workflow
+        .getHandle(billingWorkflowId(orgId))
+        .terminate()
+        .catch(() => undefined),
+    ),
+  );
   worker?.shutdown();
   await running;
   if (h) expect(await findDrift(h.t.db)).toEqual([]);
@@ -90,7 +116,12 @@ function schemathesis(args: string[]): Promise<{ code: number | null; output: st
   return new Promise((resolve, reject) => {
     const child = spawn(ST, ['--config-file', CONFIG, 'run', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        SCHEMATHESIS_TELEMETRY: 'false',
+        CONTRACT_BILLING_KEY: billingKey,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -124,5 +155,13 @@ describe('GET /v1/openapi.json', () => {
     ]);
     console.log(`schemathesis ran ${((Date.now() - started) / 1000).toFixed(0)} s\n${output}`);
     expect(code, output).toBe(0);
+    // The subscription changes were exercised for real: some were applied, not only refused.
+    const applied = await h.t.db
+      .selectFrom('idempotency_keys')
+      .select(['response_status'])
+      .where('org_id', '=', billed[1]!)
+      .where('status', '=', 'completed')
+      .execute();
+    expect(applied.filter((r) => r.response_status === 200).length).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -124,6 +124,15 @@ describe('resubscribe', () => {
     expect(iso(yearly.subscription.period)).toEqual(['2026-09-10T00:00:00.000Z', '2027-09-10T00:00:00.000Z']);
   });
 
+  it('subscribes again on the last plan when the request names nothing (resume with an empty body)', () => {
+    const lastPlan = subscription({ status: 'canceled', tier: 'max', seats: 4 });
+    expect(resubscribe(lastPlan, {}, again)).toMatchObject({
+      // max: $49 and one extra seat beyond its three at $15.
+      proration: { totalCents: 4_900 + 1_500 },
+      subscription: { status: 'active', tier: 'max', interval: 'month', seats: 4, anchor: again },
+    });
+  });
+
   it('refuses a running subscription, bad input, and seats beyond the tier', () => {
     expectRefusal(() => resubscribe(pro, { tier: 'team' }, again), 'SUBSCRIPTION_STATE_CONFLICT');
     expectRefusal(() => resubscribe(canceled, { tier: 'gold' }, again), 'VALIDATION_FAILED', {

@@ -52,20 +52,51 @@ export async function ledgerRowCount(db: Db, orgId?: string): Promise<number> {
 
 /** Everything a write could touch, to prove that a refused operation wrote nothing. */
 export async function fingerprint(db: Db) {
-  const [balances, ledger, generations, reservations, organizations, apiKeys, idempotencyKeys] =
-    await Promise.all([
-      db.selectFrom('credit_balances').selectAll().orderBy('org_id').execute(),
-      ledgerRowCount(db),
-      db.selectFrom('generations').select(['id', 'status']).orderBy('id').execute(),
-      db.selectFrom('reservations').select(['generation_id', 'status']).orderBy('generation_id').execute(),
-      db.selectFrom('organizations').select(['id', 'disabled', 'billing_status']).orderBy('id').execute(),
-      db.selectFrom('api_keys').select(['prefix', 'disabled']).orderBy('prefix').execute(),
-      db
-        .selectFrom('idempotency_keys')
-        .select(['org_id', 'key', 'status'])
-        .orderBy('org_id')
-        .orderBy('key')
-        .execute(),
-    ]);
-  return { balances, ledger, generations, reservations, organizations, apiKeys, idempotencyKeys };
+  const [
+    balances,
+    ledger,
+    generations,
+    reservations,
+    organizations,
+    apiKeys,
+    idempotencyKeys,
+    projects,
+    subscriptions,
+    charges,
+    alerts,
+  ] = await Promise.all([
+    db.selectFrom('credit_balances').selectAll().orderBy('org_id').execute(),
+    ledgerRowCount(db),
+    db.selectFrom('generations').select(['id', 'status']).orderBy('id').execute(),
+    db.selectFrom('reservations').select(['generation_id', 'status']).orderBy('generation_id').execute(),
+    db
+      .selectFrom('organizations')
+      .select(['id', 'disabled', 'billing_status', 'tier_id'])
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('api_keys').select(['prefix', 'disabled']).orderBy('prefix').execute(),
+    db
+      .selectFrom('idempotency_keys')
+      .select(['org_id', 'key', 'status'])
+      .orderBy('org_id')
+      .orderBy('key')
+      .execute(),
+    db.selectFrom('projects').select(['id', 'org_id']).orderBy('id').execute(),
+    db.selectFrom('subscriptions').selectAll().orderBy('org_id').execute(),
+    db.selectFrom('billing_charges').selectAll().orderBy('business_key').execute(),
+    db.selectFrom('credit_alerts').selectAll().orderBy('org_id').execute(),
+  ]);
+  return {
+    balances,
+    ledger,
+    generations,
+    reservations,
+    organizations,
+    apiKeys,
+    idempotencyKeys,
+    projects,
+    subscriptions,
+    charges,
+    alerts,
+  };
 }

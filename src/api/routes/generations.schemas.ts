@@ -83,6 +83,18 @@ export const billingExhaustedSchema = closed({
   }),
 });
 
+/** The other 402 of POST /v1/generations: the org is paused or canceled (src/billing/limits.ts). */
+export const subscriptionInactiveSchema = closed({
+  error: closed({
+    code: oneOf(['SUBSCRIPTION_INACTIVE']),
+    message: Type.String(),
+    details: closed({ status: oneOf(['paused', 'canceled']) }),
+  }),
+});
+
+/** Both 402s of POST /v1/generations, each with its own details. */
+export const generationRefusedSchema = Type.Union([billingExhaustedSchema, subscriptionInactiveSchema]);
+
 /**
  * How a completion was paid for, in the order credits are spent (earliest expiry first): credits whose
  * time came while held (fromPendingExpiry), rolled-over credits, this period's included credits, prepaid;

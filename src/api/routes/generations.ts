@@ -1,4 +1,6 @@
 import type { Static } from 'typebox';
+import type { ApiKeyIdentity } from '../../auth/api-keys';
+import { requireGenerationsAllowed } from '../../billing/limits';
 import type { Db } from '../../db/pool';
 import { DomainError, notFound } from '../../errors';
 import type { GenerationClient } from '../../generations/client';
@@ -11,7 +13,6 @@ import { errorBody } from '../errors';
 import { requestHash, runIdempotent, type StoredResponse } from '../idempotency';
 import { defineRoute, type ApiRoute } from '../route';
 import {
-  billingExhaustedSchema,
   completedGenerationSchema,
   completeGenerationBody,
   createdGenerationSchema,
@@ -20,6 +21,7 @@ import {
   failGenerationBody,
   generationPageSchema,
   generationParams,
+  generationRefusedSchema,
   generationSchema,
   LIST_LIMIT_DEFAULT,
   listGenerationsQuery,
@@ -50,10 +52,14 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
   }
 
   async function start(
-    orgId: string,
+    identity: ApiKeyIdentity,
     body: Static<typeof createGenerationBody>,
     generationId: string,
   ): Promise<StoredResponse> {
+    const { orgId } = identity;
+    // 402 before anything is reserved. Checked in the work, not before it, so that a retry of a request
+    // already answered replays that answer even if the org was paused since.
+    requireGenerationsAllowed(identity.billingStatus);
     const r = await generations.start({
       orgId,
       projectId: body.projectId,
@@ -84,17 +90,19 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
       schema: {
         headers: idempotencyHeaders,
         body: createGenerationBody,
-        response: { 201: createdGenerationSchema, 402: billingExhaustedSchema },
+        response: { 201: createdGenerationSchema, 402: generationRefusedSchema },
       },
       errors: [
         'UNKNOWN_FORMAT',
         'NOT_FOUND',
         'BILLING_EXHAUSTED',
+        'SUBSCRIPTION_INACTIVE',
         'IDEMPOTENCY_KEY_REUSED',
         'ENGINE_UNAVAILABLE',
       ],
       handler: async (request, reply) => {
-        const { orgId } = identityOf(request);
+        const identity = identityOf(request);
+        const { orgId } = identity;
         const { body } = request;
         await requireOwnProject(orgId, body.projectId);
         const scope = {
@@ -106,7 +114,7 @@ export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiR
           db,
           scope,
           () => newId('gen'),
-          (generationId) => start(orgId, body, generationId),
+          (generationId) => start(identity, body, generationId),
           isDeadlinePassed,
         );
         if (result.replayed) reply.header('idempotent-replayed', 'true');
