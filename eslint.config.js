@@ -29,6 +29,7 @@ const BILLING_RULES = [
   'renewal',
   'rollover',
   'rounding',
+  'statuses',
   'subscription',
   'tiers',
 ].map((name) => `src/billing/${name}.ts`);

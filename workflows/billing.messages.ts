@@ -3,7 +3,7 @@ import type { ChangeRequest } from '../src/billing/changes';
 import type { ChargeLine } from '../src/billing/charges';
 import type { Period } from '../src/billing/period';
 import type { Plan, Subscription } from '../src/billing/subscription';
-import type { ChargeKind } from '../src/billing/statuses';
+import type { ChangeOutcome, ChargeKind } from '../src/billing/statuses';
 import type { StripeEventNudge } from '../src/webhooks/owners';
 
 /** Messages of the org-billing workflow, shared by the workflow, its client and the webhook. */
@@ -58,8 +58,7 @@ export type BillingWorkflowInput = Json<BillingState> & {
 };
 
 export interface SubscriptionChangeResult {
-  /** applied_now | scheduled | unscheduled | canceled | cancel_undone | unpaused | paused | resubscribed */
-  outcome: string;
+  outcome: ChangeOutcome;
   subscription: Json<Subscription>;
   /** The proration lines charged (positive) or refunded (negative) now, and their total. */
   lines: ChargeLine[];

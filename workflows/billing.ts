@@ -15,10 +15,12 @@ import { overageCharge } from '../src/billing/overage';
 import type { Period } from '../src/billing/period';
 import { planPrice, type SubscriptionPrice } from '../src/billing/prices';
 import type { Proration } from '../src/billing/proration';
+import { refusalAt } from '../src/billing/refusals';
 import { renew } from '../src/billing/renewal';
 import { rolloverPolicy } from '../src/billing/rollover';
 import { describePlan, type Subscription } from '../src/billing/subscription';
 import { tierFacts } from '../src/billing/tiers';
+import type { ChangeOutcome } from '../src/billing/statuses';
 import { DomainError } from '../src/errors';
 import { NON_RETRYABLE_CODES, toApplicationFailure } from '../src/temporal/failures';
 import {
@@ -102,6 +104,15 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
       throw new Error(`billing boundary failed: ${err instanceof Error ? err.message : String(err)}`);
     });
 
+  /**
+   * An Update's validator: the rule at the workflow's now, its refusal rejecting the Update. Asked past
+   * the period's end before the boundary ran (a moment's race), it answers "retry" (renewalPending).
+   */
+  const validate = (rule: (at: Date) => unknown): void => {
+    const at = now();
+    refusing(() => refusalAt(state.subscription.period, at, () => rule(at)));
+  };
+
   setHandler(billingStateQuery, () => serialize(state));
 
   setHandler(paymentEventSignal, () => {
@@ -134,7 +145,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
         await save(at);
         return result('applied_now', state.subscription, change.proration);
       }),
-    { validator: (request) => refusing(() => planChange(state.subscription, request, now())) },
+    { validator: (request) => validate((at) => planChange(state.subscription, request, at)) },
   );
 
   setHandler(
@@ -155,7 +166,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
           null,
         );
       }),
-    { validator: () => refusing(() => cancel(state.subscription, now())) },
+    { validator: () => validate((at) => cancel(state.subscription, at)) },
   );
 
   setHandler(
@@ -171,7 +182,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
         await save(at);
         return result('paused', state.subscription, paused.proration);
       }),
-    { validator: () => refusing(() => pause(state.subscription, now())) },
+    { validator: () => validate((at) => pause(state.subscription, at)) },
   );
 
   setHandler(
@@ -198,10 +209,10 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
       }),
     {
       validator: (request: ChangeRequest) =>
-        refusing(() =>
+        validate((at) =>
           state.subscription.status === 'canceled'
-            ? resubscribe(state.subscription, request, now())
-            : resume(state.subscription, now()),
+            ? resubscribe(state.subscription, request, at)
+            : resume(state.subscription, at),
         ),
     },
   );
@@ -439,7 +450,7 @@ function renewalCharge(orgId: string, period: Period, price: SubscriptionPrice):
 }
 
 function result(
-  outcome: string,
+  outcome: ChangeOutcome,
   subscription: Subscription,
   proration: Proration | null,
 ): SubscriptionChangeResult {

@@ -1,6 +1,6 @@
 import { invalid } from '../errors';
 import { firstPeriod } from './clock';
-import { requireSeatsWithinLimit } from './limits';
+import { requireChargeablePlan, requireSeatsWithinLimit } from './limits';
 import { requireValidDate } from './period';
 import { intervalChange, prorate, secondsLeft, settlementOf, type Proration } from './proration';
 import { refuse } from './refusals';
@@ -142,6 +142,7 @@ export function planChange(current: Subscription, request: ChangeRequest, at: Da
   requireChangeable(current);
   requireInPeriod(current, at);
   requireSeatsWithinLimit(to.tier, to.seats);
+  requireChargeablePlan(to);
 
   if (samePlan(from, to)) {
     if (current.scheduledChange) {

@@ -1,6 +1,6 @@
 import { requestedPlan, type ChangeRequest } from './changes';
 import { firstPeriod } from './clock';
-import { requireSeatsWithinLimit } from './limits';
+import { requireChargeablePlan, requireSeatsWithinLimit } from './limits';
 import { requireValidDate } from './period';
 import { newPeriod, secondsLeft, unusedTime, type Proration } from './proration';
 import { refuse } from './refusals';
@@ -144,6 +144,7 @@ export function resubscribe(current: Subscription, request: ChangeRequest, at: D
     });
   }
   requireSeatsWithinLimit(plan.tier, plan.seats);
+  requireChargeablePlan(plan);
   return freshStart(current, plan, at);
 }
 

@@ -1,5 +1,7 @@
 import type { BillingStatus } from '../orgs/statuses';
-import { seatLimit, TIER_PRICES } from './prices';
+import { seatLimit, subscriptionPrice, TIER_PRICES } from './prices';
+import type { Plan } from './subscription';
+import { invalid } from '../errors';
 import { refuse } from './refusals';
 import type { TierId } from './tiers';
 
@@ -42,6 +44,23 @@ export function requireSeatsWithinLimit(tier: TierId, seats: number): void {
       max,
       requested: seats,
     });
+  }
+}
+
+/** The most Stripe charges in one payment (USD): $999,999.99. */
+export const MAX_CHARGE_CENTS = 99_999_999;
+
+/**
+ * A plan whose one interval costs more than a card can be charged at once cannot be sold as a card
+ * subscription (a yearly plan with thousands of seats): refused as VALIDATION_FAILED on the seats.
+ */
+export function requireChargeablePlan(plan: Plan): void {
+  const { totalCents } = subscriptionPrice(plan.tier, plan.interval, plan.seats);
+  if (totalCents > MAX_CHARGE_CENTS) {
+    throw invalid(
+      'seats',
+      `this plan would cost ${totalCents} cents per ${plan.interval}, above the ${MAX_CHARGE_CENTS} a card payment can be`,
+    );
   }
 }
 

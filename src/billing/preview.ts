@@ -1,7 +1,6 @@
 import type { Db } from '../db/pool';
-import { DomainError } from '../errors';
-import { ENGINE_RETRY_AFTER_SECONDS } from '../temporal/outage';
 import { planChange, type ChangeRequest } from './changes';
+import { refusalAt } from './refusals';
 import { getSubscription } from './subscriptions';
 import { previewView, type PreviewView } from './views';
 
@@ -18,22 +17,10 @@ export async function previewChange(
   at: Date,
 ): Promise<PreviewView> {
   const current = await getSubscription(db, orgId);
-  try {
-    return previewView(planChange(current, request, at), at);
-  } catch (err) {
-    const { start, end } = current.period;
-    const outside = at.getTime() < start.getTime() || at.getTime() >= end.getTime();
-    // The period ended and the workflow has not recorded the renewal yet (or this clock and the
-    // workflow's disagree by a moment): no amount computed against this period would be right.
-    if (err instanceof RangeError && outside) throw renewalPending(current.period.end);
-    throw err;
-  }
-}
-
-function renewalPending(periodEnd: Date): DomainError {
-  return new DomainError(
-    'ENGINE_UNAVAILABLE',
-    `the subscription's period ended at ${periodEnd.toISOString()} and its renewal is not recorded yet; retry`,
-    { reason: 'renewal_pending', retryAfterSeconds: ENGINE_RETRY_AFTER_SECONDS },
+  // The period ended and the workflow has not recorded the renewal yet (or this clock and the
+  // workflow's disagree by a moment): ./refusals.ts renewalPending.
+  return previewView(
+    refusalAt(current.period, at, () => planChange(current, request, at)),
+    at,
   );
 }

@@ -11,3 +11,17 @@ export type ChargeKind = (typeof CHARGE_KINDS)[number];
 
 export const CHARGE_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
+/** What a subscription change came to: the outcome of the workflow's Update, as the API answers it. */
+export const CHANGE_OUTCOMES = [
+  'applied_now',
+  'scheduled',
+  'unscheduled',
+  'cancel_at_period_end',
+  'canceled',
+  'cancel_undone',
+  'paused',
+  'unpaused',
+  'resubscribed',
+] as const;
+export type ChangeOutcome = (typeof CHANGE_OUTCOMES)[number];

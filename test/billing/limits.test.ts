@@ -1,3 +1,6 @@
+import { MAX_CHARGE_CENTS, requireChargeablePlan } from '../../src/billing/limits';
+import { subscriptionPrice } from '../../src/billing/prices';
+import { planChange } from '../../src/billing/changes';
 import { describe, expect, it } from 'vitest';
 import { BILLING_ERRORS } from '../../src/billing/error-codes';
 import {
@@ -7,7 +10,7 @@ import {
   requireProjectAllowed,
   requireSeatsWithinLimit,
 } from '../../src/billing/limits';
-import { expectRefusal } from './support';
+import { d, expectRefusal, subscription } from './support';
 
 describe('plan limits', () => {
   it('allows projects up to the tier’s limit and answers PLAN_LIMIT_REACHED (403) for one more', () => {
@@ -48,5 +51,30 @@ describe('plan limits', () => {
       status: 'canceled',
     });
     expect(BILLING_ERRORS.SUBSCRIPTION_INACTIVE.status).toBe(402);
+  });
+});
+
+describe('a plan a card can pay for', () => {
+  it('accepts the largest yearly plan a card payment can cover and refuses one seat more', () => {
+    const { totalCents: base } = subscriptionPrice('team', 'year', 10);
+    const seatCents = subscriptionPrice('team', 'year', 11).totalCents - base;
+    const most = 10 + Math.floor((MAX_CHARGE_CENTS - base) / seatCents);
+    expect(() => requireChargeablePlan({ tier: 'team', interval: 'year', seats: most })).not.toThrow();
+    expectRefusal(
+      () => requireChargeablePlan({ tier: 'team', interval: 'year', seats: most + 1 }),
+      'VALIDATION_FAILED',
+      {
+        field: 'seats',
+      },
+    );
+    expectRefusal(
+      () =>
+        planChange(
+          subscription(),
+          { tier: 'team', interval: 'year', seats: most + 1 },
+          d('2026-03-15T12:00:00Z'),
+        ),
+      'VALIDATION_FAILED',
+    );
   });
 });
