@@ -26,8 +26,12 @@ export interface Subscription extends Plan {
   cancelAtPeriodEnd: boolean;
 }
 
-/** Far above any real org, and small enough that seat prices stay exact integers. */
-export const MAX_SEATS = 10_000;
+/**
+ * Far above any real org, and low enough that every plan of the price table stays one card payment
+ * (./limits.ts requireChargeablePlan: team yearly with 9,000 seats is about $974,513; the API publishes
+ * this bound, so a schema-valid request is never refused for its price).
+ */
+export const MAX_SEATS = 9_000;
 
 export function requireInterval(value: unknown, field = 'interval'): Interval {
   if (typeof value !== 'string' || !(INTERVALS as readonly string[]).includes(value)) {

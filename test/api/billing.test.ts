@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { buildApi } from '../../src/api/server';
 import { createApiKey } from '../../src/auth/api-keys';
-import { billingInputFor, createBillingClient, type BillingClient } from '../../src/billing/client';
+import { billingInputFor, createBillingClient } from '../../src/billing/client';
 import { listCharges } from '../../src/billing/charges';
 import { firstPeriod } from '../../src/billing/clock';
 import { initialSubscription, startOrgBilling } from '../../src/billing/enroll';
@@ -21,13 +20,9 @@ import { createGenerationClient } from '../../src/generations/client';
 import { createProject } from '../../src/orgs/orgs';
 import { workflowBundle } from '../../src/temporal/worker';
 import { callApi, type ApiResponse, type CallOptions } from '../support/api';
+import { startPaymentsApi, type PaymentsApi } from './payments-api';
 import { fingerprint, makeOrg, NO_RATE_LIMITS } from '../support/fixtures';
-import {
-  freshTaskQueue,
-  orgWithCard,
-  startPaymentsHarness,
-  type PaymentsHarness,
-} from '../credit-packs/support';
+import { freshTaskQueue, orgWithCard, type PaymentsHarness } from '../credit-packs/support';
 
 /**
  * The subscription routes over real HTTP: reads and previews from the read model, changes through the
@@ -35,42 +30,16 @@ import {
  * canceled org's generations get, credit alerts, and the project limit. Every bad input is next to its
  * good case and proven to write nothing.
  */
+let api: PaymentsApi;
 let h: PaymentsHarness;
 let client: Client;
-let billing: BillingClient;
-let taskQueue: string;
-let app: FastifyInstance;
-let baseUrl: string;
-let worker: Worker;
-let running: Promise<void>;
 /** The business time previews are computed at; the wall clock unless a test pins it. */
 let pinned: Date | undefined;
-const started: string[] = [];
 
 beforeAll(async () => {
-  h = await startPaymentsHarness();
-  taskQueue = freshTaskQueue();
-  // A plain client: env.client would skip time while it waits, and billing workflows sleep for months.
-  client = new Client({ connection: h.env.connection, namespace: 'default' });
-  billing = createBillingClient({ client, taskQueue });
-  app = buildApi({
-    db: h.t.db,
-    generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
-    temporalClient: client,
-    billing,
-    clock: () => pinned ?? new Date(),
-    config: NO_RATE_LIMITS,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  worker = await Worker.create({
-    connection: h.env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, stripe: h.stripe }),
-  });
-  running = worker.run();
+  api = await startPaymentsApi({ clock: () => pinned ?? new Date(), config: NO_RATE_LIMITS });
+  h = api.h;
+  client = api.client;
 });
 
 afterEach(async () => {
@@ -79,22 +48,10 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  // Billing workflows never end; none may outlive the worker.
-  await Promise.all(
-    started.map((orgId) =>
-      client.workflow
-        .getHandle(billingWorkflowId(orgId))
-        .terminate()
-        .catch(() => {}),
-    ),
-  );
-  worker?.shutdown();
-  await running;
-  await h?.stop();
+  await api?.stop();
 });
 
-const call = (method: string, path: string, opts?: CallOptions) => callApi(baseUrl, method, path, opts);
+const call = (method: string, path: string, opts?: CallOptions) => api.call(method, path, opts);
 const idem = (key = randomUUID()) => ({ 'idempotency-key': key });
 
 /** An org with a card, anchored now on the workflow clock, its billing workflow started. */
@@ -102,8 +59,7 @@ async function subscribed(tier: string, opts: { chargeFirstPeriod?: boolean } = 
   const anchor = new Date(await h.env.currentTimeMs());
   const org = await orgWithCard(h, { tier, anchor });
   const apiKey = (await createApiKey(h.t.db, org.orgId)).apiKey;
-  await startOrgBilling(h.t.db, billing, org.orgId, { chargeFirstPeriod: opts.chargeFirstPeriod ?? true });
-  started.push(org.orgId);
+  await api.startBilling(org.orgId, { chargeFirstPeriod: opts.chargeFirstPeriod ?? true });
   await settled(org.orgId);
   return { ...org, apiKey, anchor };
 }
@@ -467,7 +423,6 @@ describe('changing the subscription through the workflow', () => {
       const payer = await orgWithCard(h, { tier: 'max', anchor: new Date(await h.env.currentTimeMs()) });
       const payerKey = (await createApiKey(h.t.db, payer.orgId)).apiKey;
       await startOrgBilling(h.t.db, down, payer.orgId);
-      started.push(payer.orgId);
       const request = { key: payerKey, json: { tier: 'team' }, headers: idem() };
       const unavailable = await callApi(outageUrl, 'POST', '/v1/subscription/change', request);
       expectError(unavailable, 503, 'ENGINE_UNAVAILABLE');

@@ -1,29 +1,14 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index';
-import { buildApi } from '../../src/api/server';
 import { createApiKey } from '../../src/auth/api-keys';
-import { createBillingClient, type BillingClient } from '../../src/billing/client';
-import { startOrgBilling } from '../../src/billing/enroll';
-import { billingWorkflowId } from '../../src/billing/ids';
 import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
-import { createGenerationClient } from '../../src/generations/client';
-import { workflowBundle } from '../../src/temporal/worker';
-import {
-  freshTaskQueue,
-  orgWithCard,
-  startPaymentsHarness,
-  type PaymentsHarness,
-} from '../credit-packs/support';
+import { orgWithCard, type PaymentsHarness } from '../credit-packs/support';
 import { NO_RATE_LIMITS } from '../support/fixtures';
+import { startPaymentsApi, type PaymentsApi } from './payments-api';
 
 /**
  * The API answers exactly what /v1/openapi.json says: schemathesis (from .tools, scripts/install-tools.sh)
@@ -40,42 +25,17 @@ const WEBHOOK_SECRET = 'whsec_test_contract';
 const MAX_EXAMPLES = 100;
 const SEED = 20261121;
 
+let api: PaymentsApi;
 let h: PaymentsHarness;
-let app: FastifyInstance;
-let baseUrl: string;
-let worker: Worker;
-let running: Promise<void>;
 let apiKey: string;
-let client: Client;
-let billing: BillingClient;
 let billingKey: string;
-const billed: string[] = [];
+let subscriberId: string;
 
 beforeAll(async () => {
   accessSync(ST, fsConstants.X_OK); // installed by scripts/install-tools.sh (npm install does it)
-  h = await startPaymentsHarness();
-  const taskQueue = freshTaskQueue();
-  client = new Client({ connection: h.env.connection, namespace: 'default' });
-  billing = createBillingClient({ client, taskQueue });
-  app = buildApi({
-    db: h.t.db,
-    generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
-    temporalClient: client,
-    billing,
-    payments: { temporalClient: client, taskQueue, webhookSecret: WEBHOOK_SECRET },
-    // Schemathesis sends many requests with one key; the rate limit has tests of its own.
-    config: NO_RATE_LIMITS,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  worker = await Worker.create({
-    connection: h.env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, stripe: h.stripe }),
-  });
-  running = worker.run();
+  // Schemathesis sends many requests with one key; the rate limit has tests of its own.
+  api = await startPaymentsApi({ webhookSecret: WEBHOOK_SECRET, config: NO_RATE_LIMITS });
+  h = api.h;
   // A paying org with a card and plenty of credits, so that valid requests are answered as valid.
   const org = await orgWithCard(h, { tier: 'max', card: 'pm_card_visa' });
   await grantCredits(h.t.db, {
@@ -89,27 +49,13 @@ beforeAll(async () => {
   // canceling it must not make the first org's valid generations 402 SUBSCRIPTION_INACTIVE.
   const subscriber = await orgWithCard(h, { tier: 'max', card: 'pm_card_visa' });
   billingKey = (await createApiKey(h.t.db, subscriber.orgId)).apiKey;
-  for (const orgId of [org.orgId, subscriber.orgId]) {
-    await startOrgBilling(h.t.db, billing, orgId);
-    billed.push(orgId);
-  }
+  subscriberId = subscriber.orgId;
+  for (const orgId of [org.orgId, subscriber.orgId]) await api.startBilling(orgId);
 });
 
 afterAll(async () => {
-  await app?.close();
-  // Billing workflows never end by themselves; none may outlive the worker.
-  await Promise.all(
-    billed.map((orgId) =>
-      client.workflow
-        .getHandle(billingWorkflowId(orgId))
-        .terminate()
-        .catch(() => undefined),
-    ),
-  );
-  worker?.shutdown();
-  await running;
   if (h) expect(await findDrift(h.t.db)).toEqual([]);
-  await h?.stop();
+  await api?.stop();
 });
 
 function schemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -136,7 +82,7 @@ describe('GET /v1/openapi.json', () => {
   it('is what the API answers: schemathesis finds no failure with every check', async () => {
     const started = Date.now();
     const { code, output } = await schemathesis([
-      `${baseUrl}/v1/openapi.json`,
+      `${api.baseUrl}/v1/openapi.json`,
       '--header',
       `Authorization: Bearer ${apiKey}`,
       '--max-examples',
@@ -159,7 +105,7 @@ describe('GET /v1/openapi.json', () => {
     const applied = await h.t.db
       .selectFrom('idempotency_keys')
       .select(['response_status'])
-      .where('org_id', '=', billed[1]!)
+      .where('org_id', '=', subscriberId)
       .where('status', '=', 'completed')
       .execute();
     expect(applied.filter((r) => r.response_status === 200).length).toBeGreaterThan(0);

@@ -1,24 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index';
-import { buildApi } from '../../src/api/server';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../src/credits/amounts';
 import { createApiKey } from '../../src/auth/api-keys';
 import { findDrift } from '../../src/credits/reconcile';
-import { createGenerationClient } from '../../src/generations/client';
-import { workflowBundle } from '../../src/temporal/worker';
-import { callApi, type CallOptions } from '../support/api';
+import type { CallOptions } from '../support/api';
+import { startPaymentsApi, type PaymentsApi } from './payments-api';
 import { fingerprint } from '../support/fixtures';
-import {
-  freshTaskQueue,
-  intentsOf,
-  orgWithCard,
-  startPaymentsHarness,
-  type PaymentsHarness,
-} from '../credit-packs/support';
+import { intentsOf, orgWithCard, type PaymentsHarness } from '../credit-packs/support';
 
 /**
  * The credit-pack and Stripe-webhook routes over real HTTP: the pack is charged through localstripe and
@@ -26,44 +13,20 @@ import {
  * bytes sent, which only a real request proves.
  */
 const WEBHOOK_SECRET = 'whsec_test_routes';
+let api: PaymentsApi;
 let h: PaymentsHarness;
-let app: FastifyInstance;
-let baseUrl: string;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  h = await startPaymentsHarness();
-  const taskQueue = freshTaskQueue();
-  // A plain client: env.client would skip time while it waits, firing other timers mid-test.
-  const client = new Client({ connection: h.env.connection, namespace: 'default' });
-  app = buildApi({
-    db: h.t.db,
-    generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
-    temporalClient: client,
-    payments: { temporalClient: client, taskQueue, webhookSecret: WEBHOOK_SECRET },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  worker = await Worker.create({
-    connection: h.env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: h.t.db, stripe: h.stripe }),
-  });
-  running = worker.run();
+  api = await startPaymentsApi({ webhookSecret: WEBHOOK_SECRET });
+  h = api.h;
 });
 
 afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  expect(await findDrift(h.t.db)).toEqual([]);
-  await h?.stop();
+  if (h) expect(await findDrift(h.t.db)).toEqual([]);
+  await api?.stop();
 });
 
-const call = (method: string, path: string, opts?: CallOptions) => callApi(baseUrl, method, path, opts);
+const call = (method: string, path: string, opts?: CallOptions) => api.call(method, path, opts);
 
 async function payingOrg(card: string) {
   const org = await orgWithCard(h, { tier: 'max', card });

@@ -1,3 +1,6 @@
+import { INTERVALS, MAX_SEATS } from '../../src/billing/subscription';
+import { TIER_IDS } from '../../src/billing/tiers';
+import { seatLimit } from '../../src/billing/prices';
 import { MAX_CHARGE_CENTS, requireChargeablePlan } from '../../src/billing/limits';
 import { subscriptionPrice } from '../../src/billing/prices';
 import { planChange } from '../../src/billing/changes';
@@ -76,5 +79,16 @@ describe('a plan a card can pay for', () => {
         ),
       'VALIDATION_FAILED',
     );
+  });
+});
+
+describe('the seat bound the API publishes', () => {
+  it('keeps every plan of the price table within one card payment', () => {
+    for (const tier of TIER_IDS) {
+      for (const interval of INTERVALS) {
+        const seats = seatLimit(tier) ?? MAX_SEATS;
+        expect(() => requireChargeablePlan({ tier, interval, seats })).not.toThrow();
+      }
+    }
   });
 });

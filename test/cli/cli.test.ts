@@ -397,7 +397,7 @@ describe('layers-billing subscriptions and billing workflows', () => {
     [
       'zero seats',
       ['subscription', 'preview', '--org', 'org_x', '--seats', '0'],
-      /--seats must be a whole number of seats \(1 to 10000\), got "0"/,
+      /--seats must be a whole number of seats \(1 to 9000\), got "0"/,
     ],
     [
       'an unknown tier',
