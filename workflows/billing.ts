@@ -72,6 +72,8 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   let version = 0;
   let busy = false;
   let nudged = false;
+  /** The main loop is waiting for a boundary, a change or a nudge (with !busy: nothing under way). */
+  let waiting = false;
 
   const now = (): Date => new Date(Date.now() + state.clockOffsetMs);
 
@@ -91,7 +93,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     }
   }
 
-  setHandler(billingStateQuery, () => serialize(state));
+  setHandler(billingStateQuery, () => ({ ...serialize(state), idle: waiting && !busy }));
 
   setHandler(paymentEventSignal, () => {
     nudged = true;
@@ -215,11 +217,19 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     const seen = version;
     const waitMs = event ? Math.max(0, event.at.getTime() - now().getTime()) : undefined;
     // A change or a payment event re-reads the schedule; otherwise sleep until the next boundary.
+    waiting = true;
     const interrupted = await condition(() => version !== seen || nudged, waitMs);
+    waiting = false;
     if (interrupted) {
       if (nudged) {
         nudged = false;
-        if (state.dunning) await exclusive(() => retryDue(now()));
+        // Saved like every other change: a retry that succeeds (or pauses) moves the status readers see.
+        if (state.dunning)
+          await exclusive(async () => {
+            const at = now();
+            await retryDue(at);
+            await save(at);
+          });
       }
       continue;
     }
