@@ -7,6 +7,7 @@ import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { createOrganization, createProject } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
+import { runSimulateCommand, SIMULATE_SUMMARY } from './simulate';
 
 /**
  * The admin CLI (`layers-billing`): one JSON document on stdout per command; on failure a message on
@@ -184,6 +185,7 @@ const ROOT_HELP = `usage: ${BIN} <group> <command> [options]
 
 Administers the billing engine's database directly (DATABASE_URL must be set) and prints one JSON
 document on stdout. Exit codes: 0 done, 1 refused (e.g. NOT_FOUND), 2 bad command line or configuration.
+\`simulate\` runs on a scratch database of its own instead (\`${BIN} simulate --help\`).
 
 commands:
 ${Object.entries(GROUPS)
@@ -191,6 +193,7 @@ ${Object.entries(GROUPS)
     Object.entries(commands).map(([n, c]) => `  ${`${g} ${n}`.padEnd(18)}${c.summary}`),
   )
   .join('\n')}
+  ${'simulate'.padEnd(18)}${SIMULATE_SUMMARY}
 
 ${BIN} <group> --help and ${BIN} <group> <command> --help say more.`;
 
@@ -298,6 +301,8 @@ export interface CliIo {
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Not a group: it makes its own scratch database rather than administering DATABASE_URL's.
+  if (argv[0] === 'simulate') return runSimulateCommand(argv.slice(1), io);
   let db: Db | undefined;
   try {
     const { command, values } = parse(argv);
