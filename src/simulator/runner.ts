@@ -200,7 +200,8 @@ class Run {
 
   /** Ends the org's billing workflow: it never ends by itself, and the test server must not keep it. */
   async terminate(): Promise<void> {
-    if (!this.firstRunId) return;
+    // Once the org exists its workflow may have started, even if nothing after the start got through.
+    if (!this.orgId) return;
     await this.handle()
       .terminate('the simulation is over')
       .catch(() => undefined);
