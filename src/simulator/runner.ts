@@ -48,6 +48,10 @@ const CARD_NUMBERS: Record<CardEvent, string> = {
 };
 
 const HOUR_MS = 60 * 60 * 1000;
+/** A query answers in milliseconds; one that has not in this long is lost and asked again. */
+const QUERY_TIMEOUT_MS = 3_000;
+/** How long one event may take to be answered (a generation, a purchase, a plan change). */
+const EVENT_TIMEOUT_MS = 120_000;
 
 /**
  * Runs a scenario on the real engine: the org-billing, generation and credit-pack workflows and their
@@ -187,10 +191,13 @@ class Run {
 
     for (const e of scenario.events) {
       await this.advanceTo(e.at);
-      const answer = await this.apply(e.index, e.event).catch((err: unknown) => {
-        if (!(err instanceof DomainError)) throw err;
-        return { outcome: 'refused', code: err.code, message: err.message };
-      });
+      // Bounded, so that an engine that never answers fails the run instead of hanging it.
+      const answer = await this.env.client
+        .withDeadline(Date.now() + EVENT_TIMEOUT_MS, () => this.apply(e.index, e.event))
+        .catch((err: unknown) => {
+          if (!(err instanceof DomainError)) throw err;
+          return { outcome: 'refused', code: err.code, message: err.message };
+        });
       this.events.push({ index: e.index, at: e.at.toISOString(), kind: e.kind, ...answer });
       await this.settle();
     }
@@ -235,11 +242,15 @@ class Run {
     let last = 'no answer to the state query';
     for (;;) {
       this.opts.signal?.throwIfAborted();
-      // A query between two runs of a continue-as-new chain can fail: the next poll asks the new run.
-      const state = await this.billing.state(this.orgId).catch((err: unknown) => {
-        last = `the state query failed: ${String(err)}`;
-        return undefined;
-      });
+      // A query that meets a continue-as-new can fail, or on the test server go unanswered for a minute
+      // and more (its task reaches the run that just closed): it is given a few seconds, then asked
+      // again, of the new run.
+      const state = await this.env.client
+        .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => this.billing.state(this.orgId))
+        .catch((err: unknown) => {
+          last = `the state query failed: ${String(err)}`;
+          return undefined;
+        });
       const now = await this.businessNow();
       if (state) {
         const next = nextEvent(

@@ -33,13 +33,18 @@ const EXAMPLE_YEAR = {
   ],
 };
 
-/** The steps of the test's run and their wall times, shown when it fails (a timeout included). */
+/** The steps of the test's run and their wall times, shown when it fails (a timeout included) or crawls. */
 let trace: string[] = [];
+let startedAt = 0;
 beforeEach(() => {
   trace = [];
+  startedAt = performance.now();
 });
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(`the simulation's steps:\n${trace.join('\n')}`);
+  const ms = performance.now() - startedAt;
+  if (ctx.task.result?.state === 'fail' || ms > 30_000) {
+    console.error(`the simulation's steps (${Math.round(ms)} ms in all):\n${trace.join('\n')}`);
+  }
 });
 
 /** A run on the suite's PostgreSQL server. */
@@ -47,7 +52,7 @@ const simulate = (scenario: unknown): Promise<Timeline> =>
   runSimulation(parseScenario(scenario), {
     serverUrl: adminUrl(),
     settleTimeoutMs: 30_000,
-    trace: (line) => trace.push(line),
+    trace: (line) => trace.push(`${Math.round(performance.now() - startedAt)} ms: ${line}`),
   });
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
