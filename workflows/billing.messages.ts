@@ -72,4 +72,6 @@ export const resumeUpdate = defineUpdate<SubscriptionChangeResult, [ChangeReques
 export const pauseUpdate = defineUpdate<SubscriptionChangeResult, []>('pause');
 /** A Stripe event about one of the workflow's charges, or a new card: retry what is due now. */
 export const paymentEventSignal = defineSignal<[StripeEventNudge]>('paymentEvent');
-export const billingStateQuery = defineQuery<Json<BillingState>>('billingState');
+/** The state, and whether the workflow is idle: waiting for its next boundary with nothing under way. */
+export type BillingStateView = Json<BillingState> & { idle: boolean };
+export const billingStateQuery = defineQuery<BillingStateView>('billingState');

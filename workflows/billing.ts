@@ -74,6 +74,8 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   let version = 0;
   let busy = false;
   let nudged = false;
+  /** The main loop is waiting for a boundary, a change or a nudge (with !busy: nothing under way). */
+  let waiting = false;
 
   const now = (): Date => new Date(Date.now() + state.clockOffsetMs);
 
@@ -113,7 +115,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     refusing(() => refusalAt(state.subscription.period, at, () => rule(at)));
   };
 
-  setHandler(billingStateQuery, () => serialize(state));
+  setHandler(billingStateQuery, () => ({ ...serialize(state), idle: waiting && !busy }));
 
   setHandler(paymentEventSignal, () => {
     nudged = true;
@@ -201,7 +203,8 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
           return result('cancel_undone', state.subscription, null);
         }
         // A new anchor at `at`: the first interval is paid before its credits are granted.
-        await settle(resumed.proration, changeKey(orgId, at), at);
+        // A new first period, paid in advance like any renewal and named like one.
+        await settle(resumed.proration, renewalKey(orgId, resumed.subscription.period.start), at, 'renewal');
         state.subscription = resumed.subscription;
         await restartCreditPeriod(at, sub);
         await save(at);
@@ -240,11 +243,19 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     const seen = version;
     const waitMs = event ? Math.max(0, event.at.getTime() - now().getTime()) : undefined;
     // A change or a payment event re-reads the schedule; otherwise sleep until the next boundary.
+    waiting = true;
     const interrupted = await condition(() => version !== seen || nudged, waitMs);
+    waiting = false;
     if (interrupted) {
       if (nudged) {
         nudged = false;
-        if (state.dunning) await asBoundary(() => retryDue(now()));
+        // Saved like every other change: a retry that succeeds (or pauses) moves the status readers see.
+        if (state.dunning)
+          await asBoundary(async () => {
+            const at = now();
+            await retryDue(at);
+            await save(at);
+          });
       }
       continue;
     }
@@ -383,13 +394,18 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
   }
 
   /** Charges a positive proration, refunds a negative one; a declined charge refuses the change. */
-  async function settle(proration: Proration, businessKey: string, at: Date): Promise<void> {
+  async function settle(
+    proration: Proration,
+    businessKey: string,
+    at: Date,
+    kind: 'upgrade' | 'renewal' = 'upgrade',
+  ): Promise<void> {
     const lines = proration.lines.map(({ description, amountCents }) => ({ description, amountCents }));
     if (proration.totalCents > 0) {
       const outcome = await chargeSubscription({
         orgId,
         businessKey,
-        kind: 'upgrade',
+        kind,
         amountCents: proration.totalCents,
         lines,
         attempt: 1,

@@ -18,6 +18,7 @@ import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { createOrganization, createProject } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
+import { runSimulateCommand, SIMULATE_SUMMARY } from './simulate';
 
 /**
  * The admin CLI (`layers-billing`): one JSON document on stdout per command; on failure a message on
@@ -374,6 +375,7 @@ Administers the billing engine's database directly (DATABASE_URL must be set) an
 document on stdout; commands that start or change billing workflows also need TEMPORAL_ADDRESS (and
 TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE where they are not the defaults). Exit codes: 0 done,
 1 refused (e.g. NOT_FOUND), 2 bad command line or configuration.
+\`simulate\` runs on a scratch database of its own instead (\`${BIN} simulate --help\`).
 
 commands:
 ${Object.entries(GROUPS)
@@ -381,6 +383,7 @@ ${Object.entries(GROUPS)
     Object.entries(commands).map(([n, c]) => `  ${`${g} ${n}`.padEnd(24)}${c.summary}`),
   )
   .join('\n')}
+  ${'simulate'.padEnd(24)}${SIMULATE_SUMMARY}
 
 ${BIN} <group> --help and ${BIN} <group> <command> --help say more.`;
 
@@ -516,6 +519,8 @@ export interface CliIo {
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Not a group: it makes its own scratch database rather than administering DATABASE_URL's.
+  if (argv[0] === 'simulate') return runSimulateCommand(argv.slice(1), io);
   let db: Db | undefined;
   let temporal: Promise<TemporalConnection> | undefined;
   let help = ROOT_HELP;
