@@ -156,7 +156,10 @@ export interface Debit {
   feeBps: number;
   occurredAt: string;
   balanceAfterCents: number;
-  /** This bill took the settled balance from at or above the auto-top-up threshold to below it. */
+  /**
+   * This bill took the settled balance from at or above the auto-top-up threshold to below it, while
+   * auto-top-up was on (enabled, breaker not tripped): a disabled wallet's threshold triggers nothing.
+   */
   crossedThreshold: boolean;
   /** This bill took the settled balance from at or above the floor to below it. */
   crossedFloor: boolean;

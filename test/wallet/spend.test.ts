@@ -182,6 +182,18 @@ describe('recordSpend: one platform bill, two linked legs', () => {
     expect(await crossings(1_000)).toEqual([3_495, false, false]);
   });
 
+  it('reports no threshold crossing while auto-top-up is off', async () => {
+    const { orgId, projectId } = await makeAgencyOrg(t.db, {
+      balanceCents: 12_000,
+      settings: {
+        floorCents: 5_000,
+        autoTopUp: { enabled: false, thresholdCents: 10_000, amountCents: 5_000, dailyCapCents: 20_000 },
+      },
+    });
+    const { debit } = await spend(orgId, projectId, { amountCents: 7_000 });
+    expect(debit).toMatchObject({ balanceAfterCents: 4_650, crossedThreshold: false, crossedFloor: true });
+  });
+
   it('keeps 200 concurrent bills exact, and exactly one of them crosses each line', async () => {
     const start = 1_000_000;
     const { orgId, projectId } = await makeAgencyOrg(t.db, {

@@ -3,8 +3,9 @@
 -- ledger legs ('spend' under p_spend_key, 'fee' under p_fee_key; both carry the platform, external id and
 -- project). Spend already incurred is recorded in full, even below zero. (org, platform, external id) is
 -- the bill's identity: a repeat with the same project, amount and time answers 'duplicate' with what the
--- first recording answered (its balance after, and whether it crossed below the auto-top-up threshold
--- and the floor); with other ones, 'conflict'. An unknown or foreign project writes nothing.
+-- first recording answered (its balance after, and whether it crossed below the auto-top-up threshold,
+-- counted only while auto-top-up can run, and below the floor); with other ones, 'conflict'. An unknown
+-- or foreign project writes nothing.
 CREATE OR REPLACE FUNCTION wallet_record_spend(
   p_org text, p_platform text, p_project text, p_spend bigint, p_occurred_at timestamptz,
   p_external_id text, p_spend_key text, p_fee_key text)
@@ -47,7 +48,8 @@ BEGIN
       occurred_at, balance_after_cents, crossed_threshold, crossed_floor)
     VALUES (p_org, p_platform, p_external_id, p_project, p_spend, v_fee, w.platform_fee_bps, p_occurred_at,
       w.balance_cents,
-      v_before >= w.auto_top_up_threshold_cents AND w.balance_cents < w.auto_top_up_threshold_cents,
+      w.auto_top_up_enabled AND w.auto_top_up_disabled_reason IS NULL
+        AND v_before >= w.auto_top_up_threshold_cents AND w.balance_cents < w.auto_top_up_threshold_cents,
       v_before >= w.floor_cents AND w.balance_cents < w.floor_cents)
     RETURNING * INTO d;
   INSERT INTO wallet_ledger (org_id, entry_type, idempotency_key, balance_delta, project_id, platform,
