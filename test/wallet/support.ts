@@ -29,7 +29,7 @@ export async function makeByoOrg(db: Db) {
   return createOrganization(db, { name: `BYO ${++seq}`, tier: 'pro', mode: 'byo' });
 }
 
-/** A second project of the org, inserted directly: the project route's plan limits are not under test. */
+/** Another project of the org (its 'pro' tier has room for several). */
 export async function addProject(db: Db, orgId: string): Promise<string> {
   return (await createProject(db, orgId, `Project ${++seq}`)).projectId;
 }
