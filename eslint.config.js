@@ -34,6 +34,23 @@ const BILLING_RULES = [
   'tiers',
 ].map((name) => `src/billing/${name}.ts`);
 
+/** The wallet domain's pure rules: everything in src/wallet but its database modules. */
+const WALLET_RULES = [
+  'amounts',
+  'auto-top-up',
+  'days',
+  'error-codes',
+  'fees',
+  'floor',
+  'forecast',
+  'ids',
+  'platforms',
+  'records',
+  'settings',
+  'statuses',
+  'withdrawal',
+].map((name) => `src/wallet/${name}.ts`);
+
 /**
  * The only modules under src/ a workflow may import runtime code from: pure (no I/O, no clock, no
  * randomness), because they run inside Temporal's deterministic sandbox. They may import only each other
@@ -48,6 +65,7 @@ const WORKFLOW_SAFE = [
   'src/db/refusal.ts',
   'src/db/seed/catalog.ts',
   ...BILLING_RULES,
+  ...WALLET_RULES,
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -1,4 +1,5 @@
 import { BILLING_ERRORS } from './billing/error-codes';
+import { WALLET_ERRORS } from './wallet/error-codes';
 
 /** What a code means to whoever receives it: over HTTP, and to a Temporal retry policy. */
 export interface ErrorSpec {
@@ -50,6 +51,8 @@ export const ERRORS = {
   ENGINE_UNAVAILABLE: { status: 503, retryable: true, retryAfter: true },
   /** Subscriptions (src/billing/error-codes.ts): plan limits, inactive and conflicting states. */
   ...BILLING_ERRORS,
+  /** The agency wallet (src/wallet/error-codes.ts): BYO orgs, unknown platforms, overdrawn withdrawals. */
+  ...WALLET_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,7 +7,7 @@ await runEntry(
   'reconcile',
   `usage: npm run reconcile   (DATABASE_URL must be set)
 
-Replays the credit ledger and compares it with every balance. Prints {"ok", "drift"} as JSON;
+Replays the credit ledger and the wallet ledger and compares them with every balance. Prints {"ok", "drift"} as JSON;
 exits 0 when there is no drift, 1 when there is (or the database cannot be reached), 2 when
 DATABASE_URL is missing.`,
   async () => {

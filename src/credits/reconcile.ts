@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import { findWalletDrift, type WalletDrift } from '../wallet/reconcile';
 
 /** Each balance column and the ledger delta whose sum must equal it (guarantee 3). */
 const COLUMNS = [
@@ -17,21 +18,28 @@ const COLUMNS = [
   ['expired_this_period', 'expired_delta'],
 ] as const;
 
-export interface Drift {
-  orgId: string;
-  column: string;
-  /** Credits, or for rollover_expires_at an ISO date-time (null: none). */
-  stored: number | string | null;
-  expected: number | string | null;
-  source: 'ledger' | 'reservations' | 'grants';
-}
+export type Drift =
+  | {
+      orgId: string;
+      column: string;
+      /** Credits, or for rollover_expires_at an ISO date-time (null: none). */
+      stored: number | string | null;
+      expected: number | string | null;
+      source: 'ledger' | 'reservations' | 'grants';
+    }
+  | WalletDrift;
 
 /**
  * Recomputes every balance from the ledger rows, the held reservations and the live rolled-over grants,
- * and lists each column that disagrees. An empty list is the proof that the ledger explains every
- * balance.
+ * and lists each column that disagrees; then the same for the agency wallets (src/wallet/reconcile.ts).
+ * An empty list is the proof that the ledgers explain every balance.
  */
 export async function findDrift(db: Db): Promise<Drift[]> {
+  const [credits, wallets] = await Promise.all([findCreditDrift(db), findWalletDrift(db)]);
+  return [...credits, ...wallets];
+}
+
+async function findCreditDrift(db: Db): Promise<Drift[]> {
   const sums = COLUMNS.map(
     ([, delta]) => sql`coalesce(sum(${sql.ref(delta)}), 0)::bigint AS ${sql.ref(delta)}`,
   );

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from './schema';
 
 const INT8_OID = 20;
+const DATE_OID = 1082;
 
 /** int8 -> number, refusing anything that would not be exact rather than silently rounding money. */
 export function parseInt8(text: string): number {
@@ -15,6 +16,9 @@ export function parseInt8(text: string): number {
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID) return parseInt8;
+    // A date column is a calendar day (the wallet's local days), not an instant: pg's default would make
+    // it a Date at midnight in this process's time zone. Kept as its 'YYYY-MM-DD' text.
+    if (oid === DATE_OID) return (text: string) => text;
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;

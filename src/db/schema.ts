@@ -4,6 +4,7 @@ import type { GenerationStatus, ReservationStatus } from '../generations/statuse
 import type { BillingMode, BillingStatus } from '../orgs/statuses';
 import type { PurchaseStatus } from '../credit-packs/statuses';
 import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statuses';
+import type { WalletDatabase } from '../wallet/tables';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -224,7 +225,8 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-export interface Database {
+/** Every table; the wallet's are declared by their domain (src/wallet/tables.ts). */
+export interface Database extends WalletDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;

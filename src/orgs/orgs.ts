@@ -7,6 +7,7 @@ import { getCreditsSnapshot, grantCredits } from '../credits/ledger';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import { DomainError, invalid, notFound } from '../errors';
 import { newId } from '../ids';
+import { openWallet } from '../wallet/wallets';
 import { BILLING_MODES, type BillingMode } from './statuses';
 
 export interface CreateOrgInput {
@@ -26,7 +27,8 @@ export interface CreatedOrg {
 
 /**
  * Opens an org with its default project, its balance row for the current period, and the tier's
- * included allowance for that period as a ledger grant (so the ledger explains the opening balance).
+ * included allowance for that period as a ledger grant (so the ledger explains the opening balance);
+ * an agency-mode org also gets its (empty) ad-spend wallet.
  */
 export async function createOrganization(db: Db, input: CreateOrgInput): Promise<CreatedOrg> {
   const name = requireNonEmpty('name', input.name);
@@ -54,6 +56,7 @@ export async function createOrganization(db: Db, input: CreateOrgInput): Promise
       .insertInto('credit_balances')
       .values({ org_id: orgId, period_start: period.start, period_end: period.end })
       .execute();
+    if (mode === 'agency') await openWallet(trx, orgId);
     if (tier.included_credits_per_period === 0) return getCreditsSnapshot(trx, orgId);
     const granted = await grantCredits(trx, {
       orgId,

@@ -93,6 +93,17 @@ describe('migrateToLatest', () => {
       'credits_revoke_included(p_org text, p_key text, p_at timestamp with time zone)',
       'credits_set_allowance(p_org text, p_allowance bigint, p_key text, p_at timestamp with time zone)',
       'format_estimates()',
+      'wallet_add_top_up(p_org text, p_key text, p_start_key text, p_method text, p_trigger text, p_amount bigint, p_local_day date, p_expected date, p_at timestamp with time zone)',
+      'wallet_claim_auto_top_up(p_org text, p_local_day date, p_amount bigint, p_key text, p_start_key text, p_at timestamp with time zone)',
+      'wallet_credit_wire(p_org text, p_amount bigint, p_reference text, p_local_day date, p_key text, p_ledger_key text, p_at timestamp with time zone)',
+      'wallet_fee_cents(p_spend bigint, p_bps integer)',
+      'wallet_ledger_is_append_only()',
+      'wallet_missing(p_org text)',
+      'wallet_record_spend(p_org text, p_platform text, p_project text, p_spend bigint, p_occurred_at timestamp with time zone, p_external_id text, p_spend_key text, p_fee_key text)',
+      'wallet_settle_top_up(p_org text, p_key text, p_outcome text, p_payment_intent text, p_reason text, p_settle_key text, p_breaker_declines integer, p_at timestamp with time zone)',
+      'wallet_settle_withdrawal_leg(p_org text, p_leg_key text, p_outcome text, p_stripe_refund text, p_reason text, p_reverse_key text, p_at timestamp with time zone)',
+      'wallet_start_top_up(p_org text, p_method text, p_amount bigint, p_local_day date, p_expected date, p_key text, p_start_key text, p_at timestamp with time zone)',
+      'wallet_withdraw_leg(p_org text, p_withdrawal_key text, p_top_up_id bigint, p_refund bigint, p_fee bigint, p_leg_key text, p_debit_key text, p_at timestamp with time zone)',
     ]);
   });
 

@@ -6,6 +6,15 @@ import { IDEMPOTENCY_STATUSES } from '../../src/db/schema';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../../src/generations/statuses';
 import { BILLING_MODES, BILLING_STATUSES } from '../../src/orgs/statuses';
 import { PURCHASE_STATUSES } from '../../src/credit-packs/statuses';
+import {
+  AD_PLATFORMS,
+  AUTO_TOP_UP_DISABLED_REASONS,
+  TOP_UP_METHODS,
+  TOP_UP_STATUSES,
+  TOP_UP_TRIGGERS,
+  WALLET_ENTRY_TYPES,
+  WITHDRAWAL_LEG_STATUSES,
+} from '../../src/wallet/statuses';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;
@@ -18,7 +27,7 @@ afterAll(async () => {
 
 /**
  * The values a CHECK constraint on exactly this one column allows, read back from the migrated database
- * (`col IN (...)` is stored as `col = ANY (ARRAY['a'::text, ...])`).
+ * (`col IN (...)` is stored as `col = ANY (ARRAY['a'::text, ...])`, and a list of one as `col = 'a'::text`).
  */
 async function checkedValues(table: string, column: string): Promise<string[]> {
   const { rows } = await sql<{ def: string }>`
@@ -27,7 +36,9 @@ async function checkedValues(table: string, column: string): Promise<string[]> {
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
     WHERE c.contype = 'c' AND c.conrelid = ${table}::regclass AND cardinality(c.conkey) = 1
       AND a.attname = ${column}`.execute(t.db);
-  const lists = rows.filter((r) => /= ANY \(ARRAY\[/.test(r.def));
+  const lists = rows.filter(
+    (r) => /= ANY \(ARRAY\[/.test(r.def) || /^CHECK \(\(\w+ = '(?:[^']|'')*'::text\)\)$/.test(r.def),
+  );
   expect(lists, `${table}.${column}: one CHECK with a list of values`).toHaveLength(1);
   return [...lists[0]!.def.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) => m[1]!.replace(/''/g, "'"));
 }
@@ -43,6 +54,13 @@ const COLUMNS: [table: string, column: string, tuple: readonly string[]][] = [
   ['subscriptions', 'billing_interval', BILLING_INTERVALS],
   ['billing_charges', 'kind', CHARGE_KINDS],
   ['billing_charges', 'status', CHARGE_STATUSES],
+  ['wallets', 'auto_top_up_disabled_reason', AUTO_TOP_UP_DISABLED_REASONS],
+  ['wallet_top_ups', 'method', TOP_UP_METHODS],
+  ['wallet_top_ups', 'trigger', TOP_UP_TRIGGERS],
+  ['wallet_top_ups', 'status', TOP_UP_STATUSES],
+  ['wallet_debits', 'platform', AD_PLATFORMS],
+  ['wallet_withdrawal_legs', 'status', WITHDRAWAL_LEG_STATUSES],
+  ['wallet_ledger', 'entry_type', WALLET_ENTRY_TYPES],
 ];
 
 describe('status tuples and the migrations CHECK constraints', () => {

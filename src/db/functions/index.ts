@@ -26,6 +26,17 @@ export const FUNCTIONS = [
   'credits_expire_grants',
   'credits_set_allowance',
   'credits_revoke_included',
+  'wallet_ledger_is_append_only',
+  'wallet_fee_cents',
+  'wallet_missing',
+  'wallet_add_top_up',
+  'wallet_record_spend',
+  'wallet_claim_auto_top_up',
+  'wallet_start_top_up',
+  'wallet_settle_top_up',
+  'wallet_credit_wire',
+  'wallet_withdraw_leg',
+  'wallet_settle_withdrawal_leg',
 ] as const;
 
 /**

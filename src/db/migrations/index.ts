@@ -5,6 +5,7 @@ import * as payments from './2026_11_21_0003_payments';
 import * as costCeiling from './2026_11_21_0004_cost_ceiling';
 import * as creditPeriods from './2026_11_21_0005_credit_periods';
 import * as billing from './2026_11_21_0006_billing';
+import * as wallet from './2026_11_21_0007_wallet';
 
 /**
  * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0004_cost_ceiling': costCeiling,
   '2026_11_21_0005_credit_periods': creditPeriods,
   '2026_11_21_0006_billing': billing,
+  '2026_11_21_0007_wallet': wallet,
 };

@@ -1,0 +1,16 @@
+import { DomainError } from '../errors';
+import { AD_PLATFORMS, type AdPlatform } from './statuses';
+
+export const isAdPlatform = (value: unknown): value is AdPlatform =>
+  typeof value === 'string' && (AD_PLATFORMS as readonly string[]).includes(value);
+
+/** 400 UNKNOWN_PLATFORM for anything but a platform the wallet pays (AD_PLATFORMS says how to add one). */
+export function requirePlatform(value: unknown): AdPlatform {
+  if (!isAdPlatform(value)) {
+    throw new DomainError('UNKNOWN_PLATFORM', `platform must be one of ${AD_PLATFORMS.join(', ')}`, {
+      field: 'platform',
+      platforms: [...AD_PLATFORMS],
+    });
+  }
+  return value;
+}
