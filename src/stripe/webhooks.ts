@@ -83,7 +83,13 @@ function classifyFailure(header: string, toleranceSeconds: number): InvalidSigna
 }
 
 export type StripeEventKind =
-  'payment_succeeded' | 'payment_failed' | 'invoice_paid' | 'invoice_payment_failed' | 'charge_refunded';
+  | 'payment_succeeded'
+  | 'payment_failed'
+  | 'invoice_paid'
+  | 'invoice_payment_failed'
+  | 'charge_refunded'
+  /** A card added to a customer (the Stripe portal, say): what is due may be charged to it now. */
+  | 'payment_method_attached';
 
 export interface RoutedStripeEvent {
   kind: StripeEventKind;
@@ -98,6 +104,8 @@ export interface RoutedStripeEvent {
    * correlate through this id when businessKey is null.
    */
   paymentIntentId: string | null;
+  /** The Stripe customer the object belongs to, where it names one. */
+  customerId: string | null;
 }
 
 function businessKeyOf(metadata: Stripe.Metadata | null | undefined): string | null {
@@ -122,6 +130,7 @@ export function routeStripeEvent(event: Stripe.Event): RoutedStripeEvent | null 
         businessKey: businessKeyOf(intent.metadata),
         objectId: intent.id,
         paymentIntentId: intent.id,
+        customerId: idOf(intent.customer),
       };
     }
     case 'invoice.paid':
@@ -133,6 +142,7 @@ export function routeStripeEvent(event: Stripe.Event): RoutedStripeEvent | null 
         businessKey: businessKeyOf(invoice.metadata),
         objectId: invoice.id,
         paymentIntentId: null,
+        customerId: idOf(invoice.customer),
       };
     }
     case 'charge.refunded': {
@@ -143,6 +153,18 @@ export function routeStripeEvent(event: Stripe.Event): RoutedStripeEvent | null 
         businessKey: businessKeyOf(charge.metadata),
         objectId: charge.id,
         paymentIntentId: idOf(charge.payment_intent),
+        customerId: idOf(charge.customer),
+      };
+    }
+    case 'payment_method.attached': {
+      const method = event.data.object;
+      return {
+        kind: 'payment_method_attached',
+        eventId: event.id,
+        businessKey: null,
+        objectId: method.id,
+        paymentIntentId: null,
+        customerId: idOf(method.customer),
       };
     }
     default:

@@ -7,6 +7,8 @@ import { planPrice } from '../../src/billing/prices';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
 import { createGenerationClient } from '../../src/generations/client';
 import { routeStripeEvent } from '../../src/stripe/webhooks';
+import { getSubscription } from '../../src/billing/subscriptions';
+import { attachDefaultCard } from '../../src/orgs/stripe-customer';
 import { workflowBundle } from '../../src/temporal/worker';
 import { findEventOwner } from '../../src/webhooks/owners';
 import { freshTaskQueue } from '../credit-packs/support';
@@ -163,6 +165,51 @@ describe('a credit period close', () => {
         expect(await findEventOwner(harness.h.t.db, routed!)).toMatchObject({
           workflowId: billingWorkflowId(org.orgId),
         });
+      },
+    );
+  });
+
+  it('retries what a decline left due as soon as Stripe says a new card was attached, and is active again', async () => {
+    const taskQueue = freshTaskQueue();
+    await withWorker(
+      taskQueue,
+      createActivities({ db: harness.h.t.db, stripe: harness.h.stripe }),
+      async () => {
+        const { h } = harness;
+        const org = await subscribedOrg(taskQueue, 'plus');
+        await eventually(async () =>
+          expect((await listCharges(h.t.db, org.orgId)).map((c) => c.status)).toEqual(['succeeded']),
+        );
+        await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, 'pm_card_chargeCustomerFail');
+        await h.env.sleep(31 * DAY + 1000);
+        await eventually(async () =>
+          expect((await getSubscription(h.t.db, org.orgId)).status).toBe('past_due'),
+        );
+
+        const card = await h.stripe.paymentMethods.create({
+          type: 'card',
+          card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' },
+        });
+        await attachDefaultCard({ db: h.t.db, stripe: h.stripe }, org.orgId, card.id);
+        const attached = routeStripeEvent({
+          id: 'evt_card',
+          type: 'payment_method.attached',
+          data: { object: await h.stripe.paymentMethods.retrieve(card.id) },
+        } as never)!;
+        const owner = await findEventOwner(h.t.db, attached);
+        expect(owner).toMatchObject({ workflowId: billingWorkflowId(org.orgId) });
+        await h.env.client.workflow
+          .getHandle(owner!.workflowId)
+          .signal(owner!.signal, { eventId: attached.eventId, type: 'payment_method.attached' });
+
+        // Well before the first scheduled retry (a day after the decline): the event, not the clock, did it.
+        await eventually(async () =>
+          expect((await getSubscription(h.t.db, org.orgId)).status).toBe('active'),
+        );
+        expect((await listCharges(h.t.db, org.orgId)).map((c) => [c.kind, c.status, c.attempts])).toEqual([
+          ['renewal', 'succeeded', 1],
+          ['renewal', 'succeeded', 2],
+        ]);
       },
     );
   });

@@ -119,13 +119,30 @@ describe('routeStripeEvent', () => {
     ['invoice.payment_failed', 'invoice_payment_failed', { id: 'in_2', object: 'invoice' }, null],
     ['charge.refunded', 'charge_refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_9' }, 'pi_9'],
   ])('maps %s to %s', (type, kind, object, paymentIntentId) => {
-    const routed = routeStripeEvent(event(type, { ...object, metadata: { businessKey: `bk-${type}` } }));
+    const routed = routeStripeEvent(
+      event(type, { ...object, customer: 'cus_7', metadata: { businessKey: `bk-${type}` } }),
+    );
     expect(routed).toEqual({
       kind,
       eventId: `evt_${type}`,
       businessKey: `bk-${type}`,
       objectId: object.id,
       paymentIntentId,
+      customerId: 'cus_7',
+    });
+  });
+
+  it('maps a card attached to a customer, which carries no business key of ours', () => {
+    const routed = routeStripeEvent(
+      event('payment_method.attached', { id: 'pm_1', object: 'payment_method', customer: 'cus_7' }),
+    );
+    expect(routed).toEqual({
+      kind: 'payment_method_attached',
+      eventId: 'evt_payment_method.attached',
+      businessKey: null,
+      objectId: 'pm_1',
+      paymentIntentId: null,
+      customerId: 'cus_7',
     });
   });
 
@@ -155,6 +172,7 @@ describe('routeStripeEvent', () => {
       businessKey: 'bk-1',
       objectId: 'pi_1',
       paymentIntentId: 'pi_1',
+      customerId: null,
     });
   });
 });

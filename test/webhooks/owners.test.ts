@@ -16,6 +16,7 @@ const event = (businessKey: string | null): RoutedStripeEvent => ({
   businessKey,
   objectId: 'pi_1',
   paymentIntentId: 'pi_1',
+  customerId: 'cus_1',
 });
 
 /** An owner that records what it was asked and answers for the keys it issued (or for every keyless event). */
