@@ -9,6 +9,7 @@ import type { BillingActivities } from '../activities/billing';
 import { planChange, type ChangeRequest } from '../src/billing/changes';
 import { creditPeriodContaining, nextEvent } from '../src/billing/clock';
 import { afterFailedCharge } from '../src/billing/dunning';
+import type { ChargeLine } from '../src/billing/charges';
 import { changeKey, overageKey, renewalKey } from '../src/billing/ids';
 import { cancel, pause, resubscribe, resume } from '../src/billing/lifecycle';
 import { overageCharge } from '../src/billing/overage';
@@ -400,7 +401,7 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     at: Date,
     kind: 'upgrade' | 'renewal' = 'upgrade',
   ): Promise<void> {
-    const lines = proration.lines.map(({ description, amountCents }) => ({ description, amountCents }));
+    const lines = chargeLines(proration);
     if (proration.totalCents > 0) {
       const outcome = await chargeSubscription({
         orgId,
@@ -437,6 +438,10 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
 
 const iso = (d: Date): string => d.toISOString();
 
+/** A proration's lines as charged or refunded (without the rule's kind of line). */
+const chargeLines = (proration: Proration): ChargeLine[] =>
+  proration.lines.map(({ description, amountCents }) => ({ description, amountCents }));
+
 /** A validator's refusal, with its code: the update is rejected and nothing reaches the history. */
 function refusing(check: () => unknown): void {
   try {
@@ -470,10 +475,7 @@ function result(
   subscription: Subscription,
   proration: Proration | null,
 ): SubscriptionChangeResult {
-  const lines = (proration?.lines ?? []).map(({ description, amountCents }) => ({
-    description,
-    amountCents,
-  }));
+  const lines = proration ? chargeLines(proration) : [];
   return {
     outcome,
     subscription: serializeSubscription(subscription),

@@ -3,6 +3,7 @@ import { listCharges } from '../../src/billing/charges';
 import { planPrice } from '../../src/billing/prices';
 import { getSubscription } from '../../src/billing/subscriptions';
 import { getCreditsSnapshot } from '../../src/credits/ledger';
+import { listCreditPeriods } from '../../src/credits/periods';
 import { DomainError } from '../../src/errors';
 import { attachDefaultCard } from '../../src/orgs/stripe-customer';
 import { freshTaskQueue, withPaymentsWorker } from '../credit-packs/support';
@@ -40,11 +41,7 @@ describe('the org-billing workflow', () => {
       );
       const state = await org.billing.state(org.orgId);
       expect(new Date(state.creditPeriod.start).getTime()).toBeGreaterThan(org.anchor.getTime());
-      const periods = await harness.h.t.db
-        .selectFrom('credit_periods')
-        .selectAll()
-        .where('org_id', '=', org.orgId)
-        .execute();
+      const periods = await listCreditPeriods(harness.h.t.db, org.orgId);
       expect(periods).toHaveLength(1);
       const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
       expect(snapshot.includedThisPeriod).toBe(1000);
@@ -174,23 +171,11 @@ describe('the org-billing workflow', () => {
       );
       await harness.h.env.sleep(31 * DAY + 1000);
       await eventually(async () =>
-        expect(
-          await harness.h.t.db
-            .selectFrom('credit_periods')
-            .select('org_id')
-            .where('org_id', '=', org.orgId)
-            .execute(),
-        ).toHaveLength(1),
+        expect(await listCreditPeriods(harness.h.t.db, org.orgId)).toHaveLength(1),
       );
       await harness.h.env.sleep(31 * DAY);
       await eventually(async () =>
-        expect(
-          await harness.h.t.db
-            .selectFrom('credit_periods')
-            .select('org_id')
-            .where('org_id', '=', org.orgId)
-            .execute(),
-        ).toHaveLength(2),
+        expect(await listCreditPeriods(harness.h.t.db, org.orgId)).toHaveLength(2),
       );
       expect(await chargesOf(org.orgId)).toEqual([['renewal', year, 'succeeded', 1]]);
       const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
