@@ -173,6 +173,8 @@ export interface ApiKeysTable {
   disabled: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   disabled_at: Date | null;
+  /** What the key may do beyond the partner API (API_KEY_SCOPES of src/auth/scopes.ts). */
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 /** Only the API's idempotency records (src/api/idempotency.ts) have these; migration 0002 checks them. */

@@ -1,5 +1,5 @@
 import type { LocalDay } from './days';
-import type { AdPlatform } from './statuses';
+import type { PlatformName } from './statuses';
 
 /**
  * Every name the wallet domain derives, built only here and passed to the wallet_* database functions,
@@ -34,9 +34,9 @@ export const topUpSettleKey = (topUpKey: string): string => `${topUpKey}:settle`
 export const wireLedgerKey = (wireKey: string): string => `${wireKey}:credit`;
 
 /** The two linked legs of one platform bill. */
-export const debitSpendKey = (platform: AdPlatform, externalId: string): string =>
+export const debitSpendKey = (platform: PlatformName, externalId: string): string =>
   `wallet-debit:${platform}:${externalId}:spend`;
-export const debitFeeKey = (platform: AdPlatform, externalId: string): string =>
+export const debitFeeKey = (platform: PlatformName, externalId: string): string =>
   `wallet-debit:${platform}:${externalId}:fee`;
 
 /** A withdrawal the org asked for, named by its request's Idempotency-Key. */

@@ -42,7 +42,7 @@ import {
   type WithdrawalLegRecord,
   type WithdrawalLegRowData,
 } from './records';
-import type { AdPlatform } from './statuses';
+import type { PlatformName } from './statuses';
 import { walletNotAvailable, walletTimeZone } from './wallets';
 
 /**
@@ -94,7 +94,7 @@ export interface RecordSpendResult {
  */
 export async function recordSpend(db: Db, input: RecordSpendInput): Promise<RecordSpendResult> {
   const orgId = requireNonEmpty('orgId', input.orgId);
-  const platform: AdPlatform = requirePlatform(input.platform);
+  const platform: PlatformName = requirePlatform(input.platform);
   const projectId = requireNonEmpty('projectId', input.projectId);
   const spend = requireCents('amountCents', input.amountCents);
   const occurredAt = requireInstant('occurredAt', input.occurredAt);

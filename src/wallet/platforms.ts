@@ -1,11 +1,11 @@
 import { DomainError } from '../errors';
-import { AD_PLATFORMS, type AdPlatform } from './statuses';
+import { AD_PLATFORMS, type PlatformName } from './statuses';
 
-export const isAdPlatform = (value: unknown): value is AdPlatform =>
+export const isAdPlatform = (value: unknown): value is PlatformName =>
   typeof value === 'string' && (AD_PLATFORMS as readonly string[]).includes(value);
 
 /** 400 UNKNOWN_PLATFORM for anything but a platform the wallet pays (AD_PLATFORMS says how to add one). */
-export function requirePlatform(value: unknown): AdPlatform {
+export function requirePlatform(value: unknown): PlatformName {
   if (!isAdPlatform(value)) {
     throw new DomainError('UNKNOWN_PLATFORM', `platform must be one of ${AD_PLATFORMS.join(', ')}`, {
       field: 'platform',

@@ -1,7 +1,7 @@
 import type { AutoTopUpSettings } from './auto-top-up';
 import type { LocalDay } from './days';
 import type {
-  AdPlatform,
+  PlatformName,
   AutoTopUpDisabledReason,
   TopUpMethod,
   TopUpStatus,
@@ -134,7 +134,7 @@ export const toTopUp = (t: TopUpRowData): TopUp => ({
 });
 
 export interface DebitRowData {
-  platform: AdPlatform;
+  platform: PlatformName;
   external_id: string;
   project_id: string;
   spend_cents: number;
@@ -148,7 +148,7 @@ export interface DebitRowData {
 
 /** One platform bill: its spend and fee legs, and what recording it did to the balance. */
 export interface Debit {
-  platform: AdPlatform;
+  platform: PlatformName;
   externalId: string;
   projectId: string;
   spendCents: number;

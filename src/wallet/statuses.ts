@@ -9,7 +9,7 @@
  * both agree). Nothing else names the platforms: validation, keys and attribution read this tuple.
  */
 export const AD_PLATFORMS = ['meta', 'tiktok', 'google'] as const;
-export type AdPlatform = (typeof AD_PLATFORMS)[number];
+export type PlatformName = (typeof AD_PLATFORMS)[number];
 
 /** Card is instant; ACH settles in 1–3 business days; wire is credited by finance once it has arrived. */
 export const TOP_UP_METHODS = ['card', 'ach', 'wire'] as const;
@@ -48,3 +48,9 @@ export const WALLET_ENTRY_TYPES = [
   'withdrawal_reversed',
 ] as const;
 export type WalletEntryType = (typeof WALLET_ENTRY_TYPES)[number];
+
+/** What the wallet asks the ad platforms to do with an org's agency campaigns, and why (migration 0008). */
+export const AD_ACTIONS = ['pause', 'resume'] as const;
+export type AdAction = (typeof AD_ACTIONS)[number];
+export const AD_ACTION_REASONS = ['below_floor', 'funded'] as const;
+export type AdActionReason = (typeof AD_ACTION_REASONS)[number];

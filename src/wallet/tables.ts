@@ -1,6 +1,9 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AdActionProject } from '../ads/platform';
 import type {
-  AdPlatform,
+  AdAction,
+  AdActionReason,
+  PlatformName,
   AutoTopUpDisabledReason,
   TopUpMethod,
   TopUpStatus,
@@ -58,7 +61,7 @@ export interface WalletTopUpsTable {
 
 export interface WalletDebitsTable {
   org_id: string;
-  platform: AdPlatform;
+  platform: PlatformName;
   external_id: string;
   project_id: string;
   spend_cents: Int8;
@@ -95,7 +98,7 @@ export interface WalletLedgerTable {
   balance_delta: Generated<Int8>;
   pending_delta: Generated<Int8>;
   project_id: string | null;
-  platform: AdPlatform | null;
+  platform: PlatformName | null;
   external_id: string | null;
   top_up_id: Int8 | null;
   withdrawal_leg_id: Int8 | null;
@@ -105,15 +108,31 @@ export interface WalletLedgerTable {
   created_at: CreatedAt;
 }
 
+/** One pause or resume of an org's agency ads (migration 0008): the audit record with its reason. */
+export interface WalletAdActionsTable {
+  id: Generated<Int8>;
+  org_id: string;
+  business_key: string;
+  action: AdAction;
+  reason: AdActionReason;
+  balance_cents: Int8;
+  floor_cents: Int8;
+  projects: ColumnType<AdActionProject[], string, never>;
+  decided_at: Date;
+  created_at: CreatedAt;
+}
+
 export interface WalletDatabase {
   wallets: WalletsTable;
   wallet_top_ups: WalletTopUpsTable;
   wallet_debits: WalletDebitsTable;
   wallet_withdrawal_legs: WalletWithdrawalLegsTable;
   wallet_ledger: WalletLedgerTable;
+  wallet_ad_actions: WalletAdActionsTable;
 }
 
 export type WalletRow = Selectable<WalletsTable>;
 export type WalletTopUpRow = Selectable<WalletTopUpsTable>;
 export type WalletDebitRow = Selectable<WalletDebitsTable>;
 export type WalletLedgerRow = Selectable<WalletLedgerTable>;
+export type WalletAdActionRow = Selectable<WalletAdActionsTable>;

@@ -6,6 +6,7 @@ import * as costCeiling from './2026_11_21_0004_cost_ceiling';
 import * as creditPeriods from './2026_11_21_0005_credit_periods';
 import * as billing from './2026_11_21_0006_billing';
 import * as wallet from './2026_11_21_0007_wallet';
+import * as walletEngine from './2026_11_22_0008_wallet_engine';
 
 /**
  * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0005_credit_periods': creditPeriods,
   '2026_11_21_0006_billing': billing,
   '2026_11_21_0007_wallet': wallet,
+  '2026_11_22_0008_wallet_engine': walletEngine,
 };
