@@ -44,6 +44,7 @@ const WALLET_RULES = [
   'floor',
   'forecast',
   'ids',
+  'next-step',
   'platforms',
   'records',
   'settings',

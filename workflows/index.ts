@@ -2,3 +2,4 @@
 export { generationWorkflow } from './generations';
 export { creditPackPurchaseWorkflow } from './credit-packs';
 export { orgBillingWorkflow } from './billing';
+export { walletWorkflow } from './wallet';

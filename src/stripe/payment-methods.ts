@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { StripeValidationError, toDeclined } from './errors';
 import { assertBusinessKey, idempotencyKeyFor } from './idempotency';
 import { assertStripeId, idOf } from './params';
@@ -51,4 +51,29 @@ export async function attachPaymentMethod(
     );
   }
   return { paymentMethodId: attachedId, isDefault: opts.makeDefault };
+}
+
+/**
+ * The bank-debit payment methods an ACH top-up may use, most preferred first. `us_bank_account` is
+ * Stripe's ACH Direct Debit; `sepa_debit` follows the same asynchronous life (processing, then succeeded
+ * or payment_failed days later) and is the one bank debit localstripe implements, so the tests drive the
+ * ACH path through it.
+ */
+export const BANK_DEBIT_TYPES = ['us_bank_account', 'sepa_debit'] as const;
+
+/** The customer's newest bank-debit payment method, or undefined when it has none. */
+export async function bankDebitMethodOf(stripe: Stripe, customerId: string): Promise<string | undefined> {
+  assertStripeId(customerId, 'customerId');
+  for (const type of BANK_DEBIT_TYPES) {
+    let methods: Stripe.ApiList<Stripe.PaymentMethod>;
+    try {
+      methods = await stripe.paymentMethods.list({ customer: customerId, type, limit: 1 });
+    } catch (err) {
+      // A type this Stripe does not know (localstripe and us_bank_account): try the next.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) continue;
+      throw err;
+    }
+    if (methods.data[0]) return methods.data[0].id;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import type Stripe from 'stripe';
+import type { AdPlatforms } from '../ads/platform';
 import { createActivities } from '../../activities/index';
 import type { Db } from '../db/pool';
 
@@ -27,6 +28,8 @@ export interface BillingWorkerOptions {
   db: Db;
   /** Built by the entry point (stripeFromConfig); absent, credit-pack purchases wait for a worker that has it. */
   stripe?: Stripe | undefined;
+  /** The ad platforms the wallet pauses and resumes campaigns on (default: the recording fake). */
+  ads?: AdPlatforms;
   /** Tuning for tests and deployments (cache size, concurrency); identity options cannot be overridden. */
   tuning?: Pick<
     WorkerOptions,
@@ -40,7 +43,7 @@ export async function createBillingWorker(opts: BillingWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: opts.db, stripe: opts.stripe }),
+    activities: createActivities({ db: opts.db, stripe: opts.stripe, ads: opts.ads }),
     ...opts.tuning,
   });
 }

@@ -52,3 +52,12 @@ export const withdrawalReverseKey = (legKey: string): string => `${legKey}:rever
 /** The outbox key of "today's auto-top-up cap is reached": one notification per org and local day. */
 export const capReachedNotificationKey = (orgId: string, day: LocalDay): string =>
   `wallet-cap-reached:${orgId}:${day}`;
+
+/** A pause or resume of the org's agency ads the workflow decided at business time `at`. */
+export const adActionKey = (orgId: string, action: 'pause' | 'resume', at: Date): string =>
+  `wallet-ads:${orgId}:${action}:${at.toISOString()}`;
+
+/** The outbox key of "three declines switched auto-top-up off", once per tripping decline. */
+export const breakerNotificationKey = (topUpKey: string): string => `${topUpKey}:auto-top-up-off`;
+/** The outbox key of "your top-up failed". */
+export const topUpFailedNotificationKey = (topUpKey: string): string => `${topUpKey}:failed`;

@@ -3,6 +3,7 @@ import type { Db } from '../db/pool';
 import type { RoutedStripeEvent } from '../stripe/webhooks';
 import { billingEventOwner } from '../billing/webhook-owner';
 import { creditPackEventOwner } from '../credit-packs/webhook-owner';
+import { walletEventOwner } from '../wallet/webhook-owner';
 
 /**
  * A verified Stripe event handed to the workflow that owns its object. It is only a nudge to look again:
@@ -30,7 +31,29 @@ export interface StripeEventOwner {
 }
 
 /** Every domain that owns Stripe objects. A new domain registers here; an unknown prefix has no owner. */
-export const STRIPE_EVENT_OWNERS: readonly StripeEventOwner[] = [creditPackEventOwner, billingEventOwner];
+export const STRIPE_EVENT_OWNERS: readonly StripeEventOwner[] = [
+  creditPackEventOwner,
+  billingEventOwner,
+  walletEventOwner,
+];
+
+/**
+ * Every workflow to nudge about an event: the one owner of its business key, or, for an event that
+ * carries none (a card attached to a customer), every owner that claims it (an org's subscription and
+ * its wallet both care about a new card).
+ */
+export async function findEventOwners(
+  db: Db,
+  event: RoutedStripeEvent,
+  owners: readonly StripeEventOwner[] = STRIPE_EVENT_OWNERS,
+): Promise<EventOwnerRef[]> {
+  if (event.businessKey !== null) {
+    const owner = await findEventOwner(db, event, owners);
+    return owner ? [owner] : [];
+  }
+  const refs = await Promise.all(owners.map((o) => o.find(db, event)));
+  return refs.filter((r): r is EventOwnerRef => r !== undefined);
+}
 
 export async function findEventOwner(
   db: Db,

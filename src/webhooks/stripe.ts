@@ -4,7 +4,7 @@ import { isDatabaseOutage } from '../db/outage';
 import type { Db } from '../db/pool';
 import { InvalidSignatureError } from '../stripe/errors';
 import { routeStripeEvent, verifyStripeEvent, type RoutedStripeEvent } from '../stripe/webhooks';
-import { findEventOwner } from './owners';
+import { findEventOwners } from './owners';
 
 /**
  * Stripe webhooks, framework-free: the route passes the raw body and the Stripe-Signature header and
@@ -117,21 +117,24 @@ export async function handleStripeWebhook(
   return acknowledged(event, outcome);
 }
 
-/** Finds the workflow that owns the event's object (src/webhooks/owners.ts) and nudges it. */
+/** Finds the workflows that own the event's object (src/webhooks/owners.ts) and nudges each. */
 async function handOff(deps: WebhookDeps, routed: RoutedStripeEvent, type: string): Promise<WebhookOutcome> {
-  const owner = await findEventOwner(deps.db, routed);
-  if (!owner) return 'no_owner';
-  const handle = deps.client.workflow.getHandle(owner.workflowId);
+  const owners = await findEventOwners(deps.db, routed);
+  if (owners.length === 0) return 'no_owner';
   const deadline = Date.now() + (deps.handOffTimeoutMs ?? HAND_OFF_TIMEOUT_MS);
-  try {
-    await deps.client.connection.withDeadline(deadline, () =>
-      handle.signal(owner.signal, { eventId: routed.eventId, type }),
-    );
-    return 'handed_off';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'owner_closed';
-    throw err;
+  let handedOff = false;
+  for (const owner of owners) {
+    const handle = deps.client.workflow.getHandle(owner.workflowId);
+    try {
+      await deps.client.connection.withDeadline(deadline, () =>
+        handle.signal(owner.signal, { eventId: routed.eventId, type }),
+      );
+      handedOff = true;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
+  return handedOff ? 'handed_off' : 'owner_closed';
 }
 
 function acknowledged(event: Stripe.Event, outcome: WebhookOutcome): WebhookResponse {
