@@ -126,23 +126,25 @@ export function useWalletHarness(wrap: (a: Activities) => Activities = (a) => a)
 }
 
 export async function topUpsOf(h: PaymentsHarness, orgId: string) {
-  return h.t.db
-    .selectFrom('wallet_top_ups')
-    .select([
-      'business_key',
-      'amount_cents',
-      'method',
-      'trigger',
-      'status',
-      'local_day',
-      'started_at',
-      'failure_reason',
-    ])
-    .where('org_id', '=', orgId)
-    // The opening balance is a wire finance credited: not a charge the workflow made.
-    .where('method', '<>', 'wire')
-    .orderBy('id')
-    .execute();
+  return (
+    h.t.db
+      .selectFrom('wallet_top_ups')
+      .select([
+        'business_key',
+        'amount_cents',
+        'method',
+        'trigger',
+        'status',
+        'local_day',
+        'started_at',
+        'failure_reason',
+      ])
+      .where('org_id', '=', orgId)
+      // The opening balance is a wire finance credited: not a charge the workflow made.
+      .where('method', '<>', 'wire')
+      .orderBy('id')
+      .execute()
+  );
 }
 
 export async function notificationsOf(h: PaymentsHarness, orgId: string, kind: string) {
