@@ -19,6 +19,12 @@
 // - GET /v1/payment_intents: localstripe rejects the `customer` filter and
 //   lists oldest-first. The proxy fetches the whole list, filters by customer,
 //   orders newest-first and applies `limit`/`starting_after` like Stripe.
+// - GET /v1/payment_methods: localstripe lists only `type=card` and answers 400
+//   to any other type. The proxy answers other types itself, from the payment
+//   methods attached through it (each looked up again, so a detach shows):
+//   newest attach first, filtered by customer and type, `limit` applied. A type
+//   localstripe cannot create (`us_bank_account`) is an empty list, as Stripe
+//   answers for a customer without one.
 //
 // Not shimmed (tests must not depend on them): one-off invoices (localstripe can
 // only invoice subscriptions and has no /finalize route), Search API routes,
@@ -183,6 +189,8 @@ async function startProxy(
 ): Promise<{ base: string; requests: RecordedRequest[]; close(): Promise<void> }> {
   const requests: RecordedRequest[] = [];
   const idempotencyStore = new Map<string, StoredResult>();
+  /** Payment methods attached through the proxy, oldest first: what non-card lists are answered from. */
+  const attached: string[] = [];
 
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -224,9 +232,17 @@ async function startProxy(
         }
       } else if (method === 'GET' && url.pathname === '/v1/payment_intents') {
         response = await listPaymentIntents(upstreamBase, req, url);
+      } else if (
+        method === 'GET' &&
+        url.pathname === '/v1/payment_methods' &&
+        (url.searchParams.get('type') ?? 'card') !== 'card'
+      ) {
+        response = await listOtherPaymentMethods(upstreamBase, req, url, attached);
       } else {
         response = await forward(upstreamBase, req, method, url, body);
       }
+      const attach = method === 'POST' ? /^\/v1\/payment_methods\/([^/]+)\/attach$/.exec(url.pathname) : null;
+      if (attach && response.status === 200 && !attached.includes(attach[1]!)) attached.push(attach[1]!);
 
       record.status = response.status;
       res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
@@ -317,6 +333,36 @@ async function listPaymentIntents(
     url: '/v1/payment_intents',
     has_more: start + limit < data.length,
     data: page,
+  });
+}
+
+async function listOtherPaymentMethods(
+  upstreamBase: string,
+  req: http.IncomingMessage,
+  url: URL,
+  attached: readonly string[],
+): Promise<UpstreamResponse> {
+  const customer = url.searchParams.get('customer');
+  const type = url.searchParams.get('type');
+  const limit = Number(url.searchParams.get('limit') ?? '10');
+  const data: Array<{ id: string; type: string; customer: unknown }> = [];
+  for (const id of [...attached].reverse()) {
+    const upstream = await request(
+      upstreamBase,
+      'GET',
+      `/v1/payment_methods/${id}`,
+      req.headers,
+      Buffer.alloc(0),
+    );
+    if (upstream.status !== 200) continue;
+    const pm = JSON.parse(upstream.body.toString('utf8')) as { id: string; type: string; customer: unknown };
+    if (pm.type === type && (customer === null || pm.customer === customer)) data.push(pm);
+  }
+  return jsonResponse(200, {
+    object: 'list',
+    url: '/v1/payment_methods',
+    has_more: data.length > limit,
+    data: data.slice(0, limit),
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
+import { createFakeAdPlatforms } from '../ads/fake';
 import { billingInputFor, createBillingClient, type BillingClient } from '../billing/client';
 import { listCharges } from '../billing/charges';
 import { nextEvent } from '../billing/clock';
@@ -18,6 +19,7 @@ import { attachDefaultCard } from '../orgs/stripe-customer';
 import { createStripeClient } from '../stripe/client';
 import { temporalExecutable } from '../temporal/executables';
 import { createBillingWorker } from '../temporal/worker';
+import { findWalletDrift } from '../wallet/reconcile';
 import type { BillingStateView } from '../../workflows/billing.messages';
 import { createScratchDatabase } from './database';
 import { subscriptionSaves } from './history';
@@ -29,6 +31,8 @@ import {
   type Timeline,
   type TimelineEvent,
 } from './timeline';
+import { isWalletEvent, SimulatedWallet } from './wallet-driver';
+import { readTimelineWallet } from './wallet-timeline';
 
 export interface SimulationOptions {
   /** The PostgreSQL server to create the scratch database on (any database on it); default: the local one. */
@@ -54,9 +58,10 @@ const QUERY_TIMEOUT_MS = 3_000;
 const EVENT_TIMEOUT_MS = 120_000;
 
 /**
- * Runs a scenario on the real engine: the org-billing, generation and credit-pack workflows and their
- * activities, on Temporal's time-skipping test server, against a scratch PostgreSQL database and
- * localstripe, all started here and torn down at the end, whatever happens.
+ * Runs a scenario on the real engine: the org-billing, generation, credit-pack and (for an agency org)
+ * wallet workflows and their activities, on Temporal's time-skipping test server, against a scratch
+ * PostgreSQL database and localstripe, all started here and torn down at the end, whatever happens. The
+ * ad platforms the wallet pauses and resumes are the recording fake (src/ads/fake.ts).
  *
  * Business time is the workflow clock plus an offset: the scenario starts in the past (or the future)
  * while the test server's clock starts now. Before each event the server skips to the event's time; the
@@ -96,7 +101,14 @@ async function simulateOn(scenario: Scenario, opts: SimulationOptions): Promise<
     const stripe = createStripeClient({ secretKey: localStripe.secretKey, apiBase: localStripe.apiBase });
     const taskQueue = `simulator-${randomBytes(4).toString('hex')}`;
     const worker = await timed(trace, 'worker created (workflows bundled)', () =>
-      createBillingWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db, stripe }),
+      createBillingWorker({
+        connection: env.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        db,
+        stripe,
+        ads: createFakeAdPlatforms().platforms,
+      }),
     );
     const running = worker.run();
     stops.push(async () => {
@@ -152,6 +164,8 @@ class Run {
   private projectId = '';
   private offsetMs = 0;
   private firstRunId: string | undefined;
+  /** An agency org's wallet; undefined for a BYO org. */
+  private wallet: SimulatedWallet | undefined;
   private readonly events: TimelineEvent[] = [];
   /** Business time of each credit-pack purchase, by its idempotency key. */
   private readonly purchaseTimes = new Map<string, Date>();
@@ -188,30 +202,47 @@ class Run {
     await this.billing.start(input);
     this.firstRunId = (await this.handle().describe()).runId;
     await this.settle();
+    if (scenario.org.mode === 'agency') {
+      this.wallet = new SimulatedWallet({
+        db,
+        stripe: this.stripe,
+        env: this.env,
+        taskQueue: this.taskQueue,
+        orgId: this.orgId,
+        projectId: this.projectId,
+        clockOffsetMs: this.offsetMs,
+        businessNow: () => this.businessNow(),
+        settleTimeoutMs: this.opts.settleTimeoutMs ?? 60_000,
+        signal: this.opts.signal,
+      });
+      if (scenario.org.wallet) await this.wallet.configure(scenario.org.wallet);
+    }
 
     for (const e of scenario.events) {
       await this.advanceTo(e.at);
       // Bounded, so that an engine that never answers fails the run instead of hanging it.
       const answer = await this.env.client
-        .withDeadline(Date.now() + EVENT_TIMEOUT_MS, () => this.apply(e.index, e.event))
+        .withDeadline(Date.now() + EVENT_TIMEOUT_MS, () => this.apply(e.index, e.at, e.event))
         .catch((err: unknown) => {
           if (!(err instanceof DomainError)) throw err;
           return { outcome: 'refused', code: err.code, message: err.message };
         });
       this.events.push({ index: e.index, at: e.at.toISOString(), kind: e.kind, ...answer });
       await this.settle();
+      await this.wallet?.settle();
     }
     await this.advanceTo(scenario.until);
     return this.timeline();
   }
 
-  /** Ends the org's billing workflow: it never ends by itself, and the test server must not keep it. */
+  /** Ends the org's workflows: they never end by themselves, and the test server must not keep them. */
   async terminate(): Promise<void> {
     // Once the org exists its workflow may have started, even if nothing after the start got through.
     if (!this.orgId) return;
     await this.handle()
       .terminate('the simulation is over')
       .catch(() => undefined);
+    await this.wallet?.terminate();
   }
 
   private handle() {
@@ -228,7 +259,10 @@ class Run {
     const ms = t.getTime() - (await this.businessNow()).getTime();
     const trace = this.opts.trace;
     if (ms > 0) await timed(trace, `skipped to ${t.toISOString()}`, () => this.env.sleep(ms));
-    await timed(trace, `settled at ${t.toISOString()}`, () => this.settle());
+    await timed(trace, `settled at ${t.toISOString()}`, async () => {
+      await this.settle();
+      await this.wallet?.settle();
+    });
   }
 
   /**
@@ -278,9 +312,11 @@ class Run {
 
   private async apply(
     index: number,
+    at: Date,
     event: Scenario['events'][number]['event'],
   ): Promise<Omit<TimelineEvent, 'index' | 'at' | 'kind'>> {
     const { orgId } = this;
+    if (isWalletEvent(event)) return this.wallet!.apply(index, at, event);
     if ('generation' in event) {
       const generations = createGenerationClient(this.env.client, {
         taskQueue: this.taskQueue,
@@ -313,7 +349,11 @@ class Run {
       );
       return { outcome: purchase.status };
     }
-    if ('card' in event) return this.newCard(index, event.card);
+    if ('card' in event) {
+      const attached = await this.newCard(index, event.card);
+      await this.wallet?.cardAttached();
+      return attached;
+    }
     const changed =
       'changePlan' in event
         ? await this.billing.change(orgId, event.changePlan)
@@ -351,20 +391,25 @@ class Run {
 
   private async timeline(): Promise<Timeline> {
     const { db, orgId } = this;
-    const [periods, charges, purchases, finalSnapshot, drift, saves] = await Promise.all([
-      listCreditPeriods(db, orgId),
-      listCharges(db, orgId),
-      db.selectFrom('credit_pack_purchases').selectAll().where('org_id', '=', orgId).execute(),
-      getCreditsSnapshot(db, orgId),
-      findDrift(db),
-      subscriptionSaves(this.env.client, billingWorkflowId(orgId), this.firstRunId!),
-    ]);
+    const [periods, charges, purchases, finalSnapshot, wallet, drift, walletDrift, saves] = await Promise.all(
+      [
+        listCreditPeriods(db, orgId),
+        listCharges(db, orgId),
+        db.selectFrom('credit_pack_purchases').selectAll().where('org_id', '=', orgId).execute(),
+        getCreditsSnapshot(db, orgId),
+        readTimelineWallet(db, orgId),
+        findDrift(db),
+        findWalletDrift(db),
+        subscriptionSaves(this.env.client, billingWorkflowId(orgId), this.firstRunId!),
+      ],
+    );
     return {
       periods: timelinePeriods(periods, saves),
       charges: timelineCharges(charges, purchases, this.purchaseTimes),
       prices: timelinePrices(),
       finalSnapshot,
-      ledgerDrift: drift.length,
+      ...(wallet ? { wallet } : {}),
+      ledgerDrift: drift.length + walletDrift.length,
       events: this.events,
     };
   }

@@ -10,10 +10,17 @@ import { GENERATION_FORMATS, type GenerationFormat } from '../credits/formats';
 import { GENERATION_FORMAT_ROWS } from '../db/seed/catalog';
 import { DomainError } from '../errors';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
+import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
+import { MINIMUM_TOP_UP_CENTS } from '../wallet/auto-top-up';
+import { requireTimeZone } from '../wallet/days';
+import { requireWalletSettings, type WalletSettings } from '../wallet/settings';
+import { AD_PLATFORMS, TOP_UP_METHODS } from '../wallet/statuses';
+import type { WalletSettingsPatch } from '../wallet/wallets';
 
 /**
  * The simulator's scenario, version 1: one org from `start` to `until` and the events that happen to it.
- * Later issues (wallet, invoices) add event kinds and fields; what is valid here stays valid.
+ * Later issues (wallet, invoices) add event kinds and fields; what is valid here stays valid. The wallet
+ * (issue 10) added `org.wallet` and the `topUp`, `adSpend` and `wallet` events, for agency-mode orgs only.
  *
  * Validation is TypeBox schemas built from the domain's own lists (tiers, intervals, packs, formats), so
  * a tier added to the catalog is valid here without an edit. Each event is checked against the schema of
@@ -28,12 +35,28 @@ const closed = <P extends Record<string, TSchema>>(properties: P) =>
 const oneOf = <const V extends string>(values: readonly V[]) => Type.Enum([...values]);
 const dateTime = () => Type.String({ format: 'date-time' });
 const seats = () => Type.Integer({ minimum: 1, maximum: MAX_SEATS });
+const cents = (minimum: 0 | 1) => Type.Integer({ minimum, maximum: MAX_CENTS_PER_OPERATION });
 
 const plan = {
   tier: Type.Optional(oneOf(TIER_IDS)),
   interval: Type.Optional(oneOf(INTERVALS)),
   seats: Type.Optional(seats()),
 };
+
+function walletSettings() {
+  return closed({
+    floorCents: Type.Optional(cents(0)),
+    autoTopUp: Type.Optional(
+      closed({
+        enabled: Type.Boolean(),
+        thresholdCents: cents(0),
+        amountCents: cents(0),
+        dailyCapCents: cents(0),
+      }),
+    ),
+    timeZone: Type.Optional(Type.String()),
+  });
+}
 
 /** One schema per event kind: the key that names the kind, and its payload. */
 const EVENT_KINDS = {
@@ -48,6 +71,16 @@ const EVENT_KINDS = {
   pause: closed({}),
   /** Resumes a pause, undoes a pending cancel, or subscribes a canceled org again (optionally to another plan). */
   resume: closed(plan),
+  /** Card and ACH are charged by the wallet workflow; a wire is credited as finance would (creditWire). */
+  topUp: closed({ method: oneOf(TOP_UP_METHODS), amountCents: cents(1) }),
+  /** One platform bill; `projectId` defaults to the org's first project. */
+  adSpend: closed({
+    platform: oneOf(AD_PLATFORMS),
+    projectId: Type.Optional(Type.String({ minLength: 1 })),
+    amountCents: cents(1),
+  }),
+  /** New wallet settings, merged with the current ones as PUT /v1/wallet/* would. */
+  wallet: walletSettings(),
 } as const;
 
 export type EventKind = keyof typeof EVENT_KINDS;
@@ -69,6 +102,8 @@ const orgSchema = closed({
   mode: Type.Optional(oneOf(BILLING_MODES)),
   /** The card on file at the start (default: one that works). */
   card: Type.Optional(EVENT_KINDS.card),
+  /** The wallet's settings at the start (agency mode only); unset ones keep the wallet's defaults. */
+  wallet: Type.Optional(EVENT_KINDS.wallet),
 });
 
 /** Everything but the events, which are checked one by one against the schema of their kind. */
@@ -83,7 +118,15 @@ const scenarioSchema = closed({
 export interface Scenario {
   start: Date;
   until: Date;
-  org: { tier: TierId; interval: Interval; seats: number; mode: BillingMode; card: CardEvent };
+  org: {
+    tier: TierId;
+    interval: Interval;
+    seats: number;
+    mode: BillingMode;
+    card: CardEvent;
+    /** Applied when the run starts, which starts the wallet workflow. */
+    wallet?: WalletSettingsPatch;
+  };
   /** In order of time; `at` parsed. */
   events: Array<{ index: number; at: Date; kind: EventKind; event: ScenarioEvent }>;
 }
@@ -172,7 +215,7 @@ export function parseScenario(input: unknown): Scenario {
   if (until.getTime() - start.getTime() > MAX_SCENARIO_YEARS * 366 * DAY_MS) {
     throw new ScenarioError('until', `must be at most ${MAX_SCENARIO_YEARS} years after start`);
   }
-  const org = {
+  const org: Scenario['org'] = {
     tier: raw.org.tier,
     interval: raw.org.interval ?? 'month',
     seats: raw.org.seats ?? 1,
@@ -180,6 +223,14 @@ export function parseScenario(input: unknown): Scenario {
     card: raw.org.card ?? 'works',
   };
   domainCheck('org.seats', () => requireSeatsWithinLimit(org.tier, org.seats));
+  // The settings each wallet event leaves, so that every event's merged settings are checked here, as
+  // updateWalletSettings will check them, instead of failing half-way through a run.
+  let walletSettings = DEFAULT_WALLET_SETTINGS;
+  if (raw.org.wallet !== undefined) {
+    requireWallet(org.mode, 'org.wallet');
+    walletSettings = mergedWalletSettings(walletSettings, raw.org.wallet, 'org.wallet');
+    org.wallet = raw.org.wallet;
+  }
 
   const events: Scenario['events'] = [];
   (raw.events ?? []).forEach((value, index) => {
@@ -221,6 +272,22 @@ export function parseScenario(input: unknown): Scenario {
         );
       }
     }
+    if ('topUp' in event || 'adSpend' in event || 'wallet' in event)
+      requireWallet(org.mode, `${prefix}.${kind}`, index);
+    if ('topUp' in event && event.topUp.method !== 'wire' && event.topUp.amountCents < MINIMUM_TOP_UP_CENTS) {
+      throw new ScenarioError(
+        `${prefix}.topUp.amountCents`,
+        `must be at least the minimum top-up of ${MINIMUM_TOP_UP_CENTS} cents; got ${event.topUp.amountCents}`,
+        index,
+      );
+    }
+    if ('wallet' in event) {
+      const w = event.wallet;
+      if (w.floorCents === undefined && w.autoTopUp === undefined && w.timeZone === undefined) {
+        throw new ScenarioError(`${prefix}.wallet`, 'needs floorCents, autoTopUp or timeZone', index);
+      }
+      walletSettings = mergedWalletSettings(walletSettings, w, `${prefix}.wallet`, index);
+    }
     if ('changePlan' in event) {
       const c = event.changePlan;
       if (c.tier === undefined && c.interval === undefined && c.seats === undefined) {
@@ -232,12 +299,65 @@ export function parseScenario(input: unknown): Scenario {
   return { start, until, org, events };
 }
 
-/** A rule of the billing domain as a scenario error on `path`. */
-function domainCheck(path: string, rule: () => void): void {
+/**
+ * A rule of the domain as a scenario error on `path`. A VALIDATION_FAILED names its field (relative to
+ * what the rule was given, `autoTopUp.amountCents`): the path goes down to it.
+ */
+function domainCheck<T>(path: string, rule: () => T, eventIndex?: number): T {
   try {
-    rule();
+    return rule();
   } catch (err) {
-    if (err instanceof DomainError) throw new ScenarioError(path, err.message);
-    throw err;
+    if (!(err instanceof DomainError)) throw err;
+    const field = err.details?.field;
+    if (
+      err.code === 'VALIDATION_FAILED' &&
+      typeof field === 'string' &&
+      err.message.startsWith(`${field}: `)
+    ) {
+      throw new ScenarioError(`${path}.${field}`, err.message.slice(field.length + 2), eventIndex);
+    }
+    throw new ScenarioError(path, err.message, eventIndex);
   }
+}
+
+/** A new wallet's settings (the wallets table's defaults, migration 0007): no floor, auto-top-up off. */
+const DEFAULT_WALLET_SETTINGS: WalletSettings = {
+  floorCents: 0,
+  autoTopUp: { enabled: false, thresholdCents: 0, amountCents: 0, dailyCapCents: 0 },
+};
+
+/**
+ * A BYO org has no wallet: its wallet events are refused here (the engine would answer
+ * WALLET_NOT_AVAILABLE), since no event changes an org's mode and the mistake is the scenario's.
+ */
+function requireWallet(mode: BillingMode, path: string, eventIndex?: number): void {
+  if (mode !== 'agency') {
+    throw new ScenarioError(
+      path,
+      'needs org.mode "agency": a BYO org has no wallet (WALLET_NOT_AVAILABLE)',
+      eventIndex,
+    );
+  }
+}
+
+/** `patch` over `current`, as updateWalletSettings merges them, and refused by the same rules. */
+function mergedWalletSettings(
+  current: WalletSettings,
+  patch: WalletSettingsPatch,
+  path: string,
+  eventIndex?: number,
+): WalletSettings {
+  if (patch.timeZone !== undefined) {
+    const zone = patch.timeZone;
+    domainCheck(path, () => requireTimeZone('timeZone', zone), eventIndex);
+  }
+  return domainCheck(
+    path,
+    () =>
+      requireWalletSettings({
+        floorCents: patch.floorCents ?? current.floorCents,
+        autoTopUp: patch.autoTopUp ?? current.autoTopUp,
+      }),
+    eventIndex,
+  );
 }

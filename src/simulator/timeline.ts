@@ -10,6 +10,7 @@ import type { CreditsSnapshot } from '../credits/snapshot';
 import type { BillingStatus } from '../orgs/statuses';
 import type { SubscriptionSave } from './history';
 import type { EventKind } from './scenario';
+import type { TimelineWallet } from './wallet-timeline';
 
 /**
  * The simulator's output: the org's closed credit periods, every charge and refund, the price table it
@@ -22,7 +23,12 @@ export interface Timeline {
   charges: TimelineCharge[];
   prices: Record<TierId, TimelinePrice>;
   finalSnapshot: CreditsSnapshot;
-  /** Balance columns the ledger does not explain (src/credits/reconcile.ts findDrift): 0 when sound. */
+  /** An agency org's wallet (issue 10); absent for a BYO org, which has none. */
+  wallet?: TimelineWallet;
+  /**
+   * Balance columns the ledgers do not explain (src/credits/reconcile.ts findDrift and, for the wallet,
+   * src/wallet/reconcile.ts findWalletDrift): 0 when sound.
+   */
   ledgerDrift: number;
   events: TimelineEvent[];
 }

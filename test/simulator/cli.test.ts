@@ -104,6 +104,15 @@ describe('layers-billing simulate', { timeout: 180_000 }, () => {
         }),
       /^layers-billing simulate: .*scenario-\d+\.json: events\[1\]\.changePlan\.tier: must be one of "free", .*; got "gold"\n$/,
     ],
+    [
+      'ad spend for a BYO org',
+      () =>
+        scenarioFile({
+          ...FEBRUARY_2027,
+          events: [{ at: '2027-02-01T00:00:00Z', adSpend: { platform: 'meta', amountCents: 100 } }],
+        }),
+      /: events\[0\]\.adSpend: needs org\.mode "agency": a BYO org has no wallet \(WALLET_NOT_AVAILABLE\)\n$/,
+    ],
     ['malformed JSON', () => scenarioFile('{"start": '), /scenario-\d+\.json: is not JSON: /],
     [
       'a file that is not there',

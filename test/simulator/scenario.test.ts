@@ -252,6 +252,224 @@ describe('scenario v1', () => {
   });
 });
 
+/** An agency org with a wallet and every wallet event. */
+const AGENCY = {
+  start: '2026-03-07T12:00:00Z',
+  until: '2026-03-10T12:00:00Z',
+  org: {
+    tier: 'pro',
+    mode: 'agency',
+    wallet: {
+      floorCents: 2_000,
+      autoTopUp: { enabled: true, thresholdCents: 5_000, amountCents: 10_000, dailyCapCents: 30_000 },
+      timeZone: 'America/New_York',
+    },
+  },
+  events: [
+    { at: '2026-03-07T13:00:00Z', topUp: { method: 'wire', amountCents: 500 } },
+    { at: '2026-03-07T14:00:00Z', topUp: { method: 'ach', amountCents: 10_000 } },
+    { at: '2026-03-07T15:00:00Z', adSpend: { platform: 'meta', amountCents: 4_000 } },
+    { at: '2026-03-07T16:00:00Z', adSpend: { platform: 'google', projectId: 'prj_1', amountCents: 1 } },
+    { at: '2026-03-07T17:00:00Z', card: 'declines' },
+    { at: '2026-03-07T18:00:00Z', wallet: { floorCents: 5_000 } },
+    { at: '2026-03-07T19:00:00Z', topUp: { method: 'card', amountCents: 1_000 } },
+  ],
+};
+
+describe('scenario v1: the wallet', () => {
+  it('accepts the wallet events and settings of an agency org', () => {
+    const s = parseScenario(AGENCY);
+    expect(s.org.wallet).toEqual(AGENCY.org.wallet);
+    expect(s.events.map((e) => e.kind)).toEqual([
+      'topUp',
+      'topUp',
+      'adSpend',
+      'adSpend',
+      'card',
+      'wallet',
+      'topUp',
+    ]);
+    expect(parseScenario({ ...AGENCY, org: { tier: 'pro', mode: 'agency' }, events: [] }).org.wallet).toBe(
+      undefined,
+    );
+  });
+
+  const agencyVariant = (edit: (s: Draft) => void): unknown => {
+    const s = structuredClone(AGENCY);
+    edit(s);
+    return s;
+  };
+
+  it.each([
+    [
+      'a top-up for a BYO org',
+      (s: Draft) => {
+        s.org = { tier: 'pro' };
+      },
+      'events[0].topUp',
+      /needs org.mode "agency": a BYO org has no wallet \(WALLET_NOT_AVAILABLE\)/,
+      0,
+    ],
+    [
+      'ad spend for a BYO org',
+      (s: Draft) => {
+        s.org = { tier: 'pro', mode: 'byo' };
+        s.events = [s.events[2]];
+      },
+      'events[0].adSpend',
+      /a BYO org has no wallet/,
+      0,
+    ],
+    [
+      'an unknown platform',
+      (s: Draft) => (s.events[2].adSpend.platform = 'myspace'),
+      'events[2].adSpend.platform',
+      /must be one of "meta", "tiktok", "google"; got "myspace"/,
+      2,
+    ],
+    [
+      'an unknown top-up method',
+      (s: Draft) => (s.events[1].topUp.method = 'cheque'),
+      'events[1].topUp.method',
+      /must be one of "card", "ach", "wire"/,
+      1,
+    ],
+    [
+      'fractional cents',
+      (s: Draft) => (s.events[2].adSpend.amountCents = 12.5),
+      'events[2].adSpend.amountCents',
+      /integer; got 12.5/,
+      2,
+    ],
+    [
+      'zero cents of spend',
+      (s: Draft) => (s.events[2].adSpend.amountCents = 0),
+      'events[2].adSpend.amountCents',
+      />= 1; got 0/,
+      2,
+    ],
+    [
+      'absurd cents',
+      (s: Draft) => (s.events[0].topUp.amountCents = 1e12),
+      'events[0].topUp.amountCents',
+      /<= 1000000000/,
+      0,
+    ],
+    [
+      'cents as a string',
+      (s: Draft) => (s.events[0].topUp.amountCents = '500'),
+      'events[0].topUp.amountCents',
+      /integer/,
+      0,
+    ],
+    [
+      'a card top-up below the minimum',
+      (s: Draft) => (s.events[6].topUp.amountCents = 999),
+      'events[6].topUp.amountCents',
+      /at least the minimum top-up of 1000 cents; got 999/,
+      6,
+    ],
+    [
+      'an empty project',
+      (s: Draft) => (s.events[3].adSpend.projectId = ''),
+      'events[3].adSpend.projectId',
+      /must not have fewer than 1 characters/,
+      3,
+    ],
+    [
+      'settings that name nothing',
+      (s: Draft) => (s.events[5].wallet = {}),
+      'events[5].wallet',
+      /needs floorCents, autoTopUp or timeZone/,
+      5,
+    ],
+    [
+      'a floor raised above the threshold in force',
+      (s: Draft) => (s.events[5].wallet.floorCents = 6_000),
+      'events[5].wallet.autoTopUp.thresholdCents',
+      /must be at least the floor/,
+      5,
+    ],
+    [
+      'an unknown time zone in an event',
+      (s: Draft) => (s.events[5].wallet.timeZone = 'Mars/Olympus'),
+      'events[5].wallet.timeZone',
+      /IANA time zone/,
+      5,
+    ],
+    [
+      'an unknown field of auto-top-up',
+      (s: Draft) => (s.events[5].wallet.autoTopUp = { ...s.org.wallet.autoTopUp, weekly: true }),
+      'events[5].wallet.autoTopUp.weekly',
+      /is not a field/,
+      5,
+    ],
+  ])('refuses %s, naming the event and the field', (_name, edit, path, message, index) => {
+    const r = refusal(agencyVariant(edit));
+    expect(r.path).toBe(path);
+    expect(r.message).toMatch(new RegExp(`^${path.replace(/[[\].]/g, '\\$&')}: `));
+    expect(r.message).toMatch(message);
+    expect(r.eventIndex).toBe(index);
+  });
+
+  it.each([
+    ['a wallet for a BYO org', (s: Draft) => (s.org.mode = 'byo'), 'org.wallet', /a BYO org has no wallet/],
+    [
+      'a daily cap below the amount',
+      (s: Draft) => (s.org.wallet.autoTopUp.dailyCapCents = 9_999),
+      'org.wallet.autoTopUp.dailyCapCents',
+      /must be at least autoTopUp.amountCents/,
+    ],
+    [
+      'an auto top-up below the minimum',
+      (s: Draft) => (s.org.wallet.autoTopUp.amountCents = 500),
+      'org.wallet.autoTopUp.amountCents',
+      /at least the minimum top-up of 1000 cents/,
+    ],
+    [
+      'a threshold below the floor',
+      (s: Draft) => (s.org.wallet.floorCents = 5_001),
+      'org.wallet.autoTopUp.thresholdCents',
+      /must be at least the floor/,
+    ],
+    [
+      'a negative floor',
+      (s: Draft) => (s.org.wallet.floorCents = -1),
+      'org.wallet.floorCents',
+      />= 0; got -1/,
+    ],
+    [
+      'a bare UTC offset for a time zone',
+      (s: Draft) => (s.org.wallet.timeZone = '+05:00'),
+      'org.wallet.timeZone',
+      /IANA time zone/,
+    ],
+    [
+      'auto-top-up without its switch',
+      (s: Draft) => delete s.org.wallet.autoTopUp.enabled,
+      'org.wallet.autoTopUp.enabled',
+      /is required/,
+    ],
+  ])('refuses %s, naming the field', (_name, edit, path, message) => {
+    const r = refusal(agencyVariant(edit));
+    expect(r).toMatchObject({ path, eventIndex: undefined });
+    expect(r.message).toMatch(message);
+  });
+
+  it('accepts disabled auto-top-up settings as given, and a wire below the card minimum', () => {
+    const s = parseScenario(
+      agencyVariant((d) => {
+        d.org.wallet = { autoTopUp: { enabled: false, thresholdCents: 0, amountCents: 0, dailyCapCents: 0 } };
+        d.events[5].wallet = { floorCents: 6_000 };
+      }),
+    );
+    expect(s.events[0]!.event).toEqual({
+      at: '2026-03-07T13:00:00Z',
+      topUp: { method: 'wire', amountCents: 500 },
+    });
+  });
+});
+
 describe('planAt', () => {
   const save = (at: string, status: SubscriptionSave['status']): SubscriptionSave => ({
     at: new Date(at),

@@ -7,7 +7,7 @@ import { InvalidSignatureError, PaymentDeclinedError, StripeValidationError } fr
 import { ensureCustomer } from '../../src/stripe/customers';
 import { IDEMPOTENCY_KINDS } from '../../src/stripe/idempotency';
 import { chargeOffSession, chargeOnce, findPaymentByBusinessKey } from '../../src/stripe/payment-intents';
-import { attachPaymentMethod } from '../../src/stripe/payment-methods';
+import { attachPaymentMethod, bankDebitMethodOf } from '../../src/stripe/payment-methods';
 import { routeStripeEvent, verifyStripeEvent } from '../../src/stripe/webhooks';
 
 const unique = (prefix: string) =>
@@ -404,5 +404,47 @@ describe('the Stripe adapter against plain localstripe (idempotency keys ignored
     expect(second.paymentIntentId).toBe(first.paymentIntentId);
     expect(second.reused).toBe(true);
     expect(await intentsWithKey(env, customerId, businessKey)).toHaveLength(1);
+  });
+});
+
+// Its own server: the sepa_debit PaymentMethods are created directly (no business key), which the
+// idempotency-key audit of the first block would count.
+describe('bank debits through the localstripe proxy', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await setup(true);
+  }, 30_000);
+  afterAll(async () => {
+    await env?.ls.stop();
+  });
+
+  it("finds a customer's bank debit (the proxy lists the types localstripe refuses to)", async () => {
+    const { customerId } = await customerWithCard(env);
+    const other = await customerWithCard(env);
+    expect(await bankDebitMethodOf(env.stripe, customerId)).toBeUndefined();
+    const iban = { iban: 'DE89370400440532013000' };
+    const [older, newer, theirs] = await Promise.all(
+      [0, 1, 2].map(() => env.stripe.paymentMethods.create({ type: 'sepa_debit', sepa_debit: iban })),
+    );
+    await attachPaymentMethod(env.stripe, customerId, older!.id, {
+      makeDefault: false,
+      businessKey: unique('a'),
+    });
+    await attachPaymentMethod(env.stripe, customerId, newer!.id, {
+      makeDefault: false,
+      businessKey: unique('a'),
+    });
+    await attachPaymentMethod(env.stripe, other.customerId, theirs!.id, {
+      makeDefault: false,
+      businessKey: unique('a'),
+    });
+    expect(await bankDebitMethodOf(env.stripe, customerId)).toBe(newer!.id);
+    const all = await env.stripe.paymentMethods.list({ customer: customerId, type: 'sepa_debit' });
+    expect(all.data.map((pm) => pm.id)).toEqual([newer!.id, older!.id]);
+    await env.stripe.paymentMethods.detach(newer!.id);
+    expect(await bankDebitMethodOf(env.stripe, customerId)).toBe(older!.id);
+    // The card is still listed by localstripe itself.
+    const cards = await env.stripe.paymentMethods.list({ customer: customerId, type: 'card' });
+    expect(cards.data).toHaveLength(1);
   });
 });
