@@ -20,7 +20,7 @@ import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
 import { ID_MAX_LENGTH } from '../credits/amounts';
 import { DomainError } from '../errors';
-import { authenticate, type AuthLimits } from './auth';
+import { authenticate, requireScope, type AuthLimits } from './auth';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
@@ -200,7 +200,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     method: route.method,
     url: route.url,
     schema: route.schema,
-    onRequest: route.auth ? [route.auth === 'with-credits' ? onAuthWithCredits : onAuth] : [],
+    onRequest: route.auth
+      ? [
+          route.auth === 'with-credits' ? onAuthWithCredits : onAuth,
+          ...(route.scope ? [requireScope(route.scope)] : []),
+        ]
+      : [],
     preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
       (hook): hook is preValidationHookHandler => hook !== undefined,
     ),
