@@ -28,6 +28,8 @@ export interface PaymentsApi {
   billing: BillingClient;
   /** The API's wallet client; every org it nudged has its wallet workflow terminated at stop. */
   wallet: WalletClient;
+  /** Every nudge the API sent through it and Temporal accepted, in order. */
+  nudges: { orgId: string; reason: string }[];
   taskQueue: string;
   call(method: string, path: string, opts?: CallOptions): ReturnType<typeof callApi>;
   /** Starts the org's billing workflow; it is terminated when the harness stops (it never ends itself). */
@@ -46,12 +48,15 @@ export async function startPaymentsApi(
   const client = new Client({ connection: h.env.connection, namespace: 'default' });
   const billing = createBillingClient({ client, taskQueue });
   const nudged = new Set<string>();
+  const nudges: PaymentsApi['nudges'] = [];
   const walletClient = createWalletClient({ client, taskQueue });
+  // The real client, watched: what the routes told the workflow is what the wallet tests check.
   const wallet: WalletClient = {
     ...walletClient,
-    nudge: (orgId, reason) => {
+    async nudge(orgId, reason) {
       nudged.add(orgId);
-      return walletClient.nudge(orgId, reason);
+      await walletClient.nudge(orgId, reason);
+      nudges.push({ orgId, reason });
     },
   };
   const app = buildApi({
@@ -84,6 +89,7 @@ export async function startPaymentsApi(
     client,
     billing,
     wallet,
+    nudges,
     taskQueue,
     call: (method, path, callOpts) => callApi(baseUrl, method, path, callOpts),
     async startBilling(orgId, startOpts) {
