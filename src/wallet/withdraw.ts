@@ -58,9 +58,11 @@ export async function requestWithdrawal(db: Db, input: WithdrawalRequest): Promi
       c.refundedCents - live.filter((l) => l.topUpId === c.topUpId).reduce((s, l) => s + l.refundCents, 0),
   }));
   const requested = amount ?? Math.max(0, settledBefore);
+  // A run that finds its own legs already debited is finishing a withdrawal that was accepted: bills
+  // recorded since may have taken part of the balance, and what they took stays unrefunded instead.
   const plan = planWithdrawal({
     settledBalanceCents: settledBefore,
-    requestedCents: requested,
+    requestedCents: live.length > 0 ? Math.min(requested, Math.max(0, settledBefore)) : requested,
     charges: chargesBefore,
   });
 
