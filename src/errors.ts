@@ -27,6 +27,8 @@ export const ERRORS = {
   INVALID_SIGNATURE: { status: 400, retryable: false },
   UNAUTHENTICATED: { status: 401, retryable: false },
   BILLING_EXHAUSTED: { status: 402, retryable: false },
+  /** The key is valid but lacks the scope the route requires (src/auth/scopes.ts), e.g. wallet:spend. */
+  SCOPE_REQUIRED: { status: 403, retryable: false },
   PAYMENT_DECLINED: { status: 402, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   /** The path exists but not for this method; the `Allow` header lists the methods it has. */

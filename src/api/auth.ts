@@ -5,6 +5,7 @@ import {
   type ApiKeyIdentity,
   type Authentication,
 } from '../auth/api-keys';
+import type { ApiKeyScope } from '../auth/scopes';
 import { formatEstimates } from '../credits/ledger';
 import { snapshotOfBalance, type BalanceRow, type CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
@@ -116,5 +117,19 @@ export function authenticate(
     }
     const credits = balance ? snapshotOfBalance(identity, balance, await formatEstimates(db)) : null;
     authenticated.set(request, { identity, credits });
+  };
+}
+
+/**
+ * Runs after authenticate on a route that requires a scope: the scopes were read with the key, so the
+ * check costs no query, and it refuses before the body is parsed, so a refused request writes nothing.
+ */
+export function requireScope(scope: ApiKeyScope): onRequestHookHandler {
+  return async (request) => {
+    if (!identityOf(request).scopes.includes(scope)) {
+      throw new DomainError('SCOPE_REQUIRED', `this route needs an API key with the ${scope} scope`, {
+        scope,
+      });
+    }
   };
 }

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unknownFormat } from '../credits/formats';
+import { unknownPlatform } from '../wallet/platforms';
 import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, errorSpec, type ErrorCode } from '../errors';
 import { noteFailure } from './request-log';
@@ -88,6 +89,14 @@ function validationError(context: string, errors: AjvError[]): DomainError {
     errors.every((e) => e.instancePath === '/format' && e.keyword === 'enum')
   ) {
     return unknownFormat();
+  }
+  // Likewise an ad platform the wallet does not pay, in a bill or a filter (the wallet's own code).
+  if (
+    (context === 'body' || context === 'querystring') &&
+    errors.length > 0 &&
+    errors.every((e) => e.instancePath === '/platform' && e.keyword === 'enum')
+  ) {
+    return unknownPlatform();
   }
   // A delivery without a (well-formed) signature is answered like one with a forged signature.
   if (context === 'headers' && errors.length > 0 && errors.every(isAboutStripeSignature)) {

@@ -58,7 +58,8 @@ export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
-      security: route.auth ? [{ bearerAuth: [] }] : [],
+      // OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the key's scope.
+      security: route.auth ? [{ bearerAuth: route.scope ? [route.scope] : [] }] : [],
       parameters: [
         ...parameters('path', params),
         ...parameters('query', querystring),

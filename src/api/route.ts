@@ -7,6 +7,7 @@ import type {
   RouteGenericInterface,
 } from 'fastify';
 import type { TObject, TSchema } from 'typebox';
+import type { ApiKeyScope } from '../auth/scopes';
 import type { ErrorCode } from '../errors';
 
 export interface RouteSchemas {
@@ -54,6 +55,11 @@ export interface ApiRoute<
    * in the same statement as the key, and the handler takes it with creditsOf(request).
    */
   auth: boolean | 'with-credits';
+  /**
+   * The scope the key must carry besides being valid (src/auth/scopes.ts); others get 403
+   * SCOPE_REQUIRED before the body is read. Only with `auth`.
+   */
+  scope?: ApiKeyScope;
   /**
    * The handler receives the body as the exact bytes sent (a Buffer), e.g. to verify a signature over
    * them; the schema given here is what the document publishes as the body, not what Fastify checks.
@@ -105,6 +111,7 @@ export function errorsOf(route: ApiRoute): ErrorCode[] {
   const { body } = route.schema;
   const codes = new Set<ErrorCode>(ANY_REQUEST_ERRORS);
   if (route.auth) AUTH_ERRORS.forEach((c) => codes.add(c));
+  if (route.scope) codes.add('SCOPE_REQUIRED');
   if (body) BODY_ERRORS.forEach((c) => codes.add(c));
   if (route.rawBody) RAW_BODY_ERRORS.forEach((c) => codes.add(c));
   route.errors.forEach((c) => codes.add(c));

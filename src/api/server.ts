@@ -18,9 +18,11 @@ import {
 import type { BillingClient } from '../billing/client';
 import type { Db } from '../db/pool';
 import type { GenerationClient } from '../generations/client';
+import type { WalletClient } from '../wallet/client';
 import { ID_MAX_LENGTH } from '../credits/amounts';
 import { DomainError } from '../errors';
-import { authenticate, type AuthLimits } from './auth';
+import { isDateTime } from './date-time';
+import { authenticate, requireScope, type AuthLimits } from './auth';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
@@ -32,6 +34,7 @@ import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
 import { creditPackRoutes } from './routes/credit-packs';
 import { systemRoutes } from './routes/system';
+import { walletRoutes } from './routes/wallet';
 import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -55,7 +58,16 @@ export interface ApiDeps {
    * resume); without it those routes are not served. Reading, previewing and alerts need only `db`.
    */
   billing?: BillingClient;
-  /** The business time subscription previews are computed at; the wall clock unless a test pins it. */
+  /**
+   * The wallet workflow's client: the wallet routes that change it (top-ups, settings, withdrawals, the
+   * spend ingest) nudge it, and are not served without it. GET /v1/wallet and its transactions need only
+   * `db`.
+   */
+  wallet?: WalletClient;
+  /**
+   * The business time subscription previews are computed at and the wallet records at; the wall clock
+   * unless a test pins it.
+   */
   clock?: () => Date;
   /**
    * `loadConfig()` fits as is; unset values fall back to the defaults of src/config.ts, except logLevel:
@@ -73,7 +85,11 @@ export interface ApiDeps {
       | 'trustProxy'
       | 'logLevel'
     >
-  > & { bodyLimitBytes?: number };
+  > & {
+    bodyLimitBytes?: number;
+    /** How long a card top-up waits for its charge to settle (default CARD_TOP_UP_WAIT_MS, 10 s). */
+    topUpWaitMs?: number;
+  };
   /** Where the log lines go when config.logLevel is set (default stdout); tests capture them here. */
   logStream?: LogDestination;
   logger?: FastifyServerOptions['logger'];
@@ -81,9 +97,10 @@ export interface ApiDeps {
 
 /**
  * Requests are validated exactly as written: no coercion ("100" is not a number) and no stripping of
- * unknown fields (they are errors).
+ * unknown fields (they are errors). The one format requests use, `date-time`, is RFC 3339's.
  */
 const AJV_OPTIONS: AjvOptions = {
+  formats: { 'date-time': isDateTime },
   coerceTypes: false,
   removeAdditional: false,
   useDefaults: true,
@@ -193,6 +210,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     ...creditRoutes(),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
     ...billingRoutes({ db: deps.db, billing: deps.billing, clock: deps.clock }),
+    ...walletRoutes({
+      db: deps.db,
+      wallet: deps.wallet,
+      clock: deps.clock,
+      topUpWaitMs: deps.config?.topUpWaitMs,
+    }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];
@@ -200,7 +223,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     method: route.method,
     url: route.url,
     schema: route.schema,
-    onRequest: route.auth ? [route.auth === 'with-credits' ? onAuthWithCredits : onAuth] : [],
+    onRequest: route.auth
+      ? [
+          route.auth === 'with-credits' ? onAuthWithCredits : onAuth,
+          ...(route.scope ? [requireScope(route.scope)] : []),
+        ]
+      : [],
     preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
       (hook): hook is preValidationHookHandler => hook !== undefined,
     ),

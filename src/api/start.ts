@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { createBillingClient } from '../billing/client';
 import { createGenerationClient } from '../generations/client';
+import { createWalletClient } from '../wallet/client';
 import { buildApi } from './server';
 
 /** The API as both entries (`npm start`, `npm run dev`) serve it: every route, listening on config.port. */
@@ -22,6 +23,11 @@ export async function startApi(
     }),
     temporalClient: client,
     billing: createBillingClient({
+      client,
+      taskQueue: config.taskQueue,
+      engineTimeoutMs: config.engineTimeoutMs,
+    }),
+    wallet: createWalletClient({
       client,
       taskQueue: config.taskQueue,
       engineTimeoutMs: config.engineTimeoutMs,

@@ -4,6 +4,7 @@ import { batchedLookup } from '../db/batch';
 import { preparedStatement, type Db } from '../db/pool';
 import { notFound } from '../errors';
 import type { BillingStatus } from '../orgs/statuses';
+import { requireScopes, type ApiKeyScope } from './scopes';
 
 /**
  * Partner API keys: `lb_live_<16 hex>_<43 base64url>`. The first part (`lb_live_<16 hex>`) is the public
@@ -24,6 +25,7 @@ export interface CreatedApiKey {
   /** The full key: shown once, never stored. */
   apiKey: string;
   prefix: string;
+  scopes: ApiKeyScope[];
 }
 
 export interface ApiKeyIdentity {
@@ -33,6 +35,8 @@ export interface ApiKeyIdentity {
   prefix: string;
   /** The subscription's status (organizations.billing_status): paused and canceled orgs cannot generate. */
   billingStatus: BillingStatus;
+  /** What the key may do beyond the partner API (src/auth/scopes.ts); empty for a partner key. */
+  scopes: readonly ApiKeyScope[];
 }
 
 /** `Read`: what was read with the key, returned only once the key is verified and enabled. */
@@ -61,12 +65,21 @@ export function prefixOf(apiKey: string): string | undefined {
   return KEY_PATTERN.exec(apiKey)?.[1];
 }
 
-export async function createApiKey(db: Db, orgId: string): Promise<CreatedApiKey> {
+/** A partner key, or with `scopes` one that may also call the routes that require them. */
+export async function createApiKey(
+  db: Db,
+  orgId: string,
+  opts: { scopes?: readonly string[] } = {},
+): Promise<CreatedApiKey> {
+  const scopes = requireScopes(opts.scopes ?? []);
   const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
   if (!org) throw notFound('organization', orgId);
   const { apiKey, prefix, secretHash } = generateApiKey();
-  await db.insertInto('api_keys').values({ prefix, org_id: orgId, secret_hash: secretHash }).execute();
-  return { orgId, apiKey, prefix };
+  await db
+    .insertInto('api_keys')
+    .values({ prefix, org_id: orgId, secret_hash: secretHash, scopes })
+    .execute();
+  return { orgId, apiKey, prefix, scopes };
 }
 
 /** Accepts the prefix or the whole key (an operator may paste either); disabling twice is a no-op. */
@@ -111,12 +124,14 @@ interface KeyRow {
   tier_id: string;
   org_disabled: boolean;
   billing_status: string;
+  scopes: ApiKeyScope[];
 }
 
 // Every authenticated request starts with one of these, so they are prepared statements (planning the
 // join cost PostgreSQL several times what executing it does) and batched: see batchedLookup.
+// The scopes ride along on the key's row: checking one costs the request no second statement.
 const KEY_COLUMNS =
-  'k.prefix, k.secret_hash, k.disabled, o.id AS org_id, o.name, o.tier_id, o.disabled AS org_disabled';
+  'k.prefix, k.secret_hash, k.disabled, k.scopes, o.id AS org_id, o.name, o.tier_id, o.disabled AS org_disabled';
 const KEY_FROM = 'api_keys k JOIN organizations o ON o.id = k.org_id';
 const BY_PREFIXES = 'WHERE k.prefix = ANY($1::text[])';
 // The status rides along for free on the row already read; BALANCE_COLUMNS carries it in the other.
@@ -169,6 +184,7 @@ async function verify<Row extends KeyRow, Read extends object>(
     tier: row.tier_id,
     prefix: row.prefix,
     billingStatus: row.billing_status as BillingStatus,
+    scopes: row.scopes,
   };
   if (row.disabled) return { ok: false, reason: 'key_disabled', identity };
   if (row.org_disabled) return { ok: false, reason: 'org_disabled', identity };

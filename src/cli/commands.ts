@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { createApiKey, disableApiKey, setOrganizationDisabled } from '../auth/api-keys';
+import { API_KEY_SCOPES } from '../auth/scopes';
 import { EFFECTIVE, type ChangeRequest } from '../billing/changes';
 import { createBillingClient, type BillingClient } from '../billing/client';
 import { setCreditAlert } from '../billing/credit-alerts';
@@ -18,6 +19,11 @@ import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { createOrganization, createProject } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
+import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
+import { createWalletClient, type WalletClient } from '../wallet/client';
+import { creditWire } from '../wallet/ledger';
+import { balancesView, readWalletView, topUpView } from '../wallet/views';
+import { setPlatformFeeBps } from '../wallet/wallets';
 import { runSimulateCommand, SIMULATE_SUMMARY } from './simulate';
 
 /**
@@ -51,6 +57,8 @@ export interface CliContext {
    * a missing or unreachable Temporal leaves nothing half done.
    */
   billing(): Promise<BillingClient>;
+  /** The wallet workflows' client, connected the same way. */
+  wallet(): Promise<WalletClient>;
 }
 
 interface Command {
@@ -200,8 +208,18 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
     commands: {
       create: {
         summary: 'issue an API key (shown once, stored as a hash)',
-        options: [ORG],
-        run: ({ db }, v) => createApiKey(db, String(v.org)),
+        options: [
+          ORG,
+          {
+            name: 'scope',
+            value: '<scope>',
+            description:
+              'also lets the key call the routes that require it (wallet:spend: the ad-platform billing ingest)',
+            choices: API_KEY_SCOPES,
+          },
+        ],
+        run: ({ db }, v) =>
+          createApiKey(db, String(v.org), { scopes: v.scope === undefined ? [] : [String(v.scope)] }),
       },
       disable: {
         summary: 'disable one API key',
@@ -341,6 +359,74 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
         },
         // Every org that could not be started is listed in the output; the run as a whole failed.
         exitCode: (r) => ((r as Partial<StartedAll>).failed?.length ? 1 : 0),
+      },
+    },
+  },
+  wallet: {
+    summary: "an agency org's ad-spend wallet",
+    commands: {
+      show: {
+        summary: 'the wallet as GET /v1/wallet shows it',
+        options: [ORG],
+        run: ({ db }, v) => readWalletView(db, String(v.org), new Date()),
+      },
+      credit: {
+        summary:
+          'credit a wire transfer finance has seen arrive, once per reference, and tell the wallet workflow',
+        options: [
+          {
+            name: 'wire',
+            value: '',
+            description: 'the money came by wire (the only credit there is)',
+            flag: true,
+            required: true,
+          },
+          ORG,
+          {
+            name: 'amount-cents',
+            value: '<cents>',
+            description: 'the amount that arrived, in cents',
+            required: true,
+            check: wholeNumber(1, MAX_CENTS_PER_OPERATION, 'a positive whole number of cents'),
+          },
+          {
+            name: 'reference',
+            value: '<text>',
+            description: "the bank's reference of the wire: the same reference is credited once",
+            required: true,
+          },
+        ],
+        temporal: true,
+        async run({ db, wallet }, v) {
+          const orgId = String(v.org);
+          const client = await wallet();
+          const r = await creditWire(db, {
+            orgId,
+            amountCents: Number(v['amount-cents']),
+            reference: String(v.reference),
+            at: new Date(),
+          });
+          // Also for a repeat: the first run may have credited the wire and then failed to reach Temporal.
+          await client.nudge(orgId, 'wire');
+          return { duplicate: r.duplicate, topUp: topUpView(r.topUp), ...balancesView(r.wallet) };
+        },
+      },
+      fee: {
+        summary: "set the org's platform fee on ad spend, in basis points (500 = 5%)",
+        options: [
+          ORG,
+          {
+            name: 'bps',
+            value: '<bps>',
+            description: 'basis points of each bill, 0 to 10000',
+            required: true,
+            check: wholeNumber(0, 10_000, 'a whole number of basis points'),
+          },
+        ],
+        async run({ db }, v) {
+          const w = await setPlatformFeeBps(db, String(v.org), Number(v.bps));
+          return { organizationId: w.organizationId, platformFeeBps: w.platformFeeBps };
+        },
       },
     },
   },
@@ -533,7 +619,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     db = io.openDb(url);
-    const billing = async (): Promise<BillingClient> => {
+    const engine = async () => {
       const config = loadConfig(io.env);
       if (!config.temporalAddress) {
         throw new ConfigError(
@@ -547,13 +633,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         timeoutMs: config.engineTimeoutMs,
       });
       const { client } = await temporal;
-      return createBillingClient({
-        client,
-        taskQueue: config.taskQueue,
-        engineTimeoutMs: config.engineTimeoutMs,
-      });
+      return { client, taskQueue: config.taskQueue, engineTimeoutMs: config.engineTimeoutMs };
     };
-    const result = await parsed.command.run({ db, billing }, parsed.values);
+    const billing = async (): Promise<BillingClient> => createBillingClient(await engine());
+    const wallet = async (): Promise<WalletClient> => createWalletClient(await engine());
+    const result = await parsed.command.run({ db, billing, wallet }, parsed.values);
     io.stdout(`${JSON.stringify(result)}\n`);
     return parsed.command.exitCode?.(result) ?? 0;
   } catch (err) {

@@ -7,6 +7,8 @@ import type { ErrorSpec } from '../errors';
 export const WALLET_ERRORS = {
   /** The org is in BYO mode: it pays the platforms itself, has no wallet and pays no platform fee. */
   WALLET_NOT_AVAILABLE: { status: 409, retryable: false },
+  /** An ACH top-up on a tier without ACH (src/wallet/funding.ts ACH_TIERS): card top-ups remain. */
+  ACH_NOT_AVAILABLE: { status: 409, retryable: false },
   /** A platform bill from a platform the wallet does not pay (src/wallet/statuses.ts AD_PLATFORMS). */
   UNKNOWN_PLATFORM: { status: 400, retryable: false },
   /** A withdrawal (or one of its refund legs) larger than the settled balance or the charge it refunds. */

@@ -9,6 +9,8 @@ import { startOrgBilling } from '../../src/billing/enroll';
 import { billingWorkflowId } from '../../src/billing/ids';
 import { createGenerationClient } from '../../src/generations/client';
 import { workflowBundle } from '../../src/temporal/worker';
+import { createWalletClient, type WalletClient } from '../../src/wallet/client';
+import { walletWorkflowId } from '../../src/wallet/ids';
 import { callApi, type CallOptions } from '../support/api';
 import { freshTaskQueue, startPaymentsHarness, type PaymentsHarness } from '../credit-packs/support';
 
@@ -24,6 +26,10 @@ export interface PaymentsApi {
   /** A plain client: env.client would skip time while it waits, firing other timers mid-test. */
   client: Client;
   billing: BillingClient;
+  /** The API's wallet client; every org it nudged has its wallet workflow terminated at stop. */
+  wallet: WalletClient;
+  /** Every nudge the API sent through it and Temporal accepted, in order. */
+  nudges: { orgId: string; reason: string }[];
   taskQueue: string;
   call(method: string, path: string, opts?: CallOptions): ReturnType<typeof callApi>;
   /** Starts the org's billing workflow; it is terminated when the harness stops (it never ends itself). */
@@ -41,11 +47,24 @@ export async function startPaymentsApi(
   const taskQueue = freshTaskQueue();
   const client = new Client({ connection: h.env.connection, namespace: 'default' });
   const billing = createBillingClient({ client, taskQueue });
+  const nudged = new Set<string>();
+  const nudges: PaymentsApi['nudges'] = [];
+  const walletClient = createWalletClient({ client, taskQueue });
+  // The real client, watched: what the routes told the workflow is what the wallet tests check.
+  const wallet: WalletClient = {
+    ...walletClient,
+    async nudge(orgId, reason) {
+      nudged.add(orgId);
+      await walletClient.nudge(orgId, reason);
+      nudges.push({ orgId, reason });
+    },
+  };
   const app = buildApi({
     db: h.t.db,
     generations: createGenerationClient(client, { taskQueue, holdTimeoutMs: 3_600_000 }),
     temporalClient: client,
     billing,
+    wallet,
     payments: opts.webhookSecret
       ? { temporalClient: client, taskQueue, webhookSecret: opts.webhookSecret }
       : undefined,
@@ -69,6 +88,8 @@ export async function startPaymentsApi(
     baseUrl,
     client,
     billing,
+    wallet,
+    nudges,
     taskQueue,
     call: (method, path, callOpts) => callApi(baseUrl, method, path, callOpts),
     async startBilling(orgId, startOpts) {
@@ -78,9 +99,9 @@ export async function startPaymentsApi(
     async stop() {
       await app.close();
       await Promise.all(
-        billed.map((orgId) =>
+        [...billed.map(billingWorkflowId), ...[...nudged].map(walletWorkflowId)].map((workflowId) =>
           client.workflow
-            .getHandle(billingWorkflowId(orgId))
+            .getHandle(workflowId)
             .terminate()
             .catch(() => undefined),
         ),

@@ -9,8 +9,9 @@ import {
   setOrganizationDisabled,
 } from '../../src/auth/api-keys';
 import { findDrift } from '../../src/credits/reconcile';
+import { DomainError } from '../../src/errors';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { makeOrg } from '../support/fixtures';
+import { fingerprint, makeOrg } from '../support/fixtures';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -122,5 +123,32 @@ describe('API keys', () => {
     expect(await authenticateApiKey(t.db, key.apiKey)).toMatchObject({ ok: true });
     await disableApiKey(t.db, key.prefix);
     expect(await authenticateApiKey(t.db, key.apiKey)).toMatchObject({ ok: false, reason: 'key_disabled' });
+  });
+
+  it('carry the scopes they were created with, read in the same statement as the key', async () => {
+    const org = await makeOrg(t.db);
+    const partner = await createApiKey(t.db, org.orgId);
+    const ingest = await createApiKey(t.db, org.orgId, { scopes: ['wallet:spend', 'wallet:spend'] });
+    expect(partner.scopes).toEqual([]);
+    expect(ingest.scopes).toEqual(['wallet:spend']);
+    expect(await authenticateApiKey(t.db, partner.apiKey)).toMatchObject({ identity: { scopes: [] } });
+    expect(await authenticateApiKey(t.db, ingest.apiKey)).toMatchObject({
+      identity: { scopes: ['wallet:spend'] },
+    });
+    expect(await authenticateApiKeyWithBalance(t.db, ingest.apiKey)).toMatchObject({
+      identity: { scopes: ['wallet:spend'] },
+    });
+  });
+
+  it('refuse an unknown scope with VALIDATION_FAILED, writing nothing', async () => {
+    const org = await makeOrg(t.db);
+    const before = await fingerprint(t.db);
+    for (const scopes of [['wallet:admin'], ['wallet:spend', ''], ['WALLET:SPEND']]) {
+      const err = await createApiKey(t.db, org.orgId, { scopes }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code).toBe('VALIDATION_FAILED');
+      expect((err as DomainError).details).toEqual({ field: 'scopes' });
+    }
+    expect(await fingerprint(t.db)).toEqual(before);
   });
 });

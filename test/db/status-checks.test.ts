@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY_SCOPES } from '../../src/auth/scopes';
 import { BILLING_INTERVALS, CHARGE_KINDS, CHARGE_STATUSES } from '../../src/billing/statuses';
 import { LEDGER_ENTRY_TYPES } from '../../src/credits/entry-types';
 import { IDEMPOTENCY_STATUSES } from '../../src/db/schema';
@@ -27,7 +28,8 @@ afterAll(async () => {
 
 /**
  * The values a CHECK constraint on exactly this one column allows, read back from the migrated database
- * (`col IN (...)` is stored as `col = ANY (ARRAY['a'::text, ...])`, and a list of one as `col = 'a'::text`).
+ * (`col IN (...)` is stored as `col = ANY (ARRAY['a'::text, ...])`, and a list of one as `col = 'a'::text`;
+ * an array column's `col <@ ARRAY[...]` as `col <@ ARRAY['a'::text, ...]`).
  */
 async function checkedValues(table: string, column: string): Promise<string[]> {
   const { rows } = await sql<{ def: string }>`
@@ -37,7 +39,10 @@ async function checkedValues(table: string, column: string): Promise<string[]> {
     WHERE c.contype = 'c' AND c.conrelid = ${table}::regclass AND cardinality(c.conkey) = 1
       AND a.attname = ${column}`.execute(t.db);
   const lists = rows.filter(
-    (r) => /= ANY \(ARRAY\[/.test(r.def) || /^CHECK \(\(\w+ = '(?:[^']|'')*'::text\)\)$/.test(r.def),
+    (r) =>
+      /= ANY \(ARRAY\[/.test(r.def) ||
+      /^CHECK \(\(\w+ <@ ARRAY\[/.test(r.def) ||
+      /^CHECK \(\(\w+ = '(?:[^']|'')*'::text\)\)$/.test(r.def),
   );
   expect(lists, `${table}.${column}: one CHECK with a list of values`).toHaveLength(1);
   return [...lists[0]!.def.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) => m[1]!.replace(/''/g, "'"));
@@ -61,6 +66,7 @@ const COLUMNS: [table: string, column: string, tuple: readonly string[]][] = [
   ['wallet_debits', 'platform', AD_PLATFORMS],
   ['wallet_withdrawal_legs', 'status', WITHDRAWAL_LEG_STATUSES],
   ['wallet_ledger', 'entry_type', WALLET_ENTRY_TYPES],
+  ['api_keys', 'scopes', API_KEY_SCOPES],
 ];
 
 describe('status tuples and the migrations CHECK constraints', () => {
