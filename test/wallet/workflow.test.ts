@@ -127,42 +127,6 @@ describe('the wallet workflow', () => {
     expect(await getWallet(w.h.t.db, org.orgId)).toMatchObject({ balanceCents: 50_00, pendingCents: 0 });
   });
 
-  it('retries a declining card once per back-off and switches auto-top-up off after three declines', async () => {
-    const org = await w.org({
-      businessNow: new Date('2026-03-05T09:00:00Z'),
-      balanceCents: 120_00,
-      card: 'pm_card_chargeCustomerFail',
-      settings: {
-        autoTopUp: autoTopUp({ thresholdCents: 100_00, amountCents: 50_00, dailyCapCents: 500_00 }),
-      },
-    });
-    await org.spend(30_00);
-    await eventually(async () => expect(await topUpsOf(w.h, org.orgId)).toHaveLength(1));
-    // Within the hour's back-off nothing is tried, whatever nudges arrive.
-    await org.wallet.nudge(org.orgId, 'debit');
-    await w.h.env.sleep(HOUR / 2);
-    expect(await topUpsOf(w.h, org.orgId)).toHaveLength(1);
-    await w.h.env.sleep(HOUR / 2 + 60_000);
-    await eventually(async () => expect(await topUpsOf(w.h, org.orgId)).toHaveLength(2));
-    await w.h.env.sleep(HOUR + 60_000);
-    await eventually(async () => expect(await topUpsOf(w.h, org.orgId)).toHaveLength(3));
-    await eventually(async () =>
-      expect(await notificationsOf(w.h, org.orgId, 'wallet_auto_top_up_off')).toHaveLength(1),
-    );
-    await w.h.env.sleep(5 * HOUR);
-    const topUps = await topUpsOf(w.h, org.orgId);
-    expect(topUps.map((t) => t.status)).toEqual(['failed', 'failed', 'failed']);
-    expect((await getWallet(w.h.t.db, org.orgId)).autoTopUp).toMatchObject({
-      disabledReason: 'declines',
-      consecutiveDeclines: 3,
-    });
-    // Declined charges moved no money: the wallet holds what the bill left.
-    expect(await getWallet(w.h.t.db, org.orgId)).toMatchObject({
-      balanceCents: 120_00 - 31_50,
-      pendingCents: 0,
-    });
-  });
-
   it('pauses ads below the floor and resumes only once settled funds are back above it', async () => {
     const org = await w.org({
       businessNow: new Date('2026-03-06T15:00:00Z'), // a Friday
