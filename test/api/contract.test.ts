@@ -9,19 +9,20 @@ import { findDrift } from '../../src/credits/reconcile';
 import { orgWithCard, type PaymentsHarness } from '../credit-packs/support';
 import { NO_RATE_LIMITS } from '../support/fixtures';
 import { startPaymentsApi, type PaymentsApi } from './payments-api';
+import { walletOrg } from './wallet-support';
 
 /**
  * The API answers exactly what /v1/openapi.json says: schemathesis (from .tools, scripts/install-tools.sh)
  * generates requests from the published document, valid and invalid, and runs every check it has
  * against a real listening API over real PostgreSQL, Temporal and localstripe. Every check is on (see
- * test/api/schemathesis.toml for the one exception and why); any failure fails the test with
+ * test/api/schemathesis.toml for the two exceptions and why); any failure fails the test with
  * schemathesis's report.
  */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ST = path.join(REPO_ROOT, '.tools', 'venv', 'bin', 'st');
 const CONFIG = path.join(REPO_ROOT, 'test', 'api', 'schemathesis.toml');
 const WEBHOOK_SECRET = 'whsec_test_contract';
-/** Per operation and phase: about 1,700 requests, under a minute. The fixed seed makes runs repeatable. */
+/** Per operation and phase: about 3,700 requests in 70 s. The fixed seed makes runs repeatable. */
 const MAX_EXAMPLES = 100;
 const SEED = 20261121;
 
@@ -30,11 +31,17 @@ let h: PaymentsHarness;
 let apiKey: string;
 let billingKey: string;
 let subscriberId: string;
+let walletKey: string;
+let spendKey: string;
 
 beforeAll(async () => {
   accessSync(ST, fsConstants.X_OK); // installed by scripts/install-tools.sh (npm install does it)
   // Schemathesis sends many requests with one key; the rate limit has tests of its own.
-  api = await startPaymentsApi({ webhookSecret: WEBHOOK_SECRET, config: NO_RATE_LIMITS });
+  // A card top-up answers after its wait at the latest: kept short, schemathesis sends many.
+  api = await startPaymentsApi({
+    webhookSecret: WEBHOOK_SECRET,
+    config: { ...NO_RATE_LIMITS, topUpWaitMs: 200 },
+  });
   h = api.h;
   // A paying org with a card and plenty of credits, so that valid requests are answered as valid.
   const org = await orgWithCard(h, { tier: 'max', card: 'pm_card_visa' });
@@ -51,6 +58,11 @@ beforeAll(async () => {
   billingKey = (await createApiKey(h.t.db, subscriber.orgId)).apiKey;
   subscriberId = subscriber.orgId;
   for (const orgId of [org.orgId, subscriber.orgId]) await api.startBilling(orgId);
+  // The wallet routes run on an agency org of their own (test/api/schemathesis.toml): a pro org, which
+  // may top up by ACH, with a card and money to withdraw; the spend ingest with its wallet:spend key.
+  const agency = await walletOrg(h, { tier: 'pro', balanceCents: 100_000_000, card: 'pm_card_visa' });
+  walletKey = agency.apiKey;
+  spendKey = agency.spendKey;
 });
 
 afterAll(async () => {
@@ -67,6 +79,8 @@ function schemathesis(args: string[]): Promise<{ code: number | null; output: st
         NO_COLOR: '1',
         SCHEMATHESIS_TELEMETRY: 'false',
         CONTRACT_BILLING_KEY: billingKey,
+        CONTRACT_WALLET_KEY: walletKey,
+        CONTRACT_SPEND_KEY: spendKey,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

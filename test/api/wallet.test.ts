@@ -193,6 +193,25 @@ describe('POST /v1/wallet/top-ups', () => {
     });
   });
 
+  it('takes an Idempotency-Key of the full 255 characters the header allows, for top-ups and withdrawals', async () => {
+    const o = await org({ balanceCents: 5_000 });
+    const long = 'k'.repeat(255);
+    const res = await topUp(o, { amountCents: 2_000, method: 'ach' }, long);
+    expect(res.status).toBe(201);
+    const again = await topUp(o, { amountCents: 2_000, method: 'ach' }, long);
+    expect(again.body.topUp.id).toBe(res.body.topUp.id);
+    // Another long key that differs only at its end is another top-up.
+    const other = await topUp(o, { amountCents: 2_000, method: 'ach' }, `${'k'.repeat(254)}j`);
+    expect(other.body.topUp.id).not.toBe(res.body.topUp.id);
+    const withdrawal = await call('POST', '/v1/wallet/withdrawals', {
+      key: o.apiKey,
+      json: { amountCents: 1_000 },
+      headers: idem(long),
+    });
+    expect(withdrawal.status).toBe(201);
+    expect(withdrawal.body.withdrawalId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
   it('starts a card top-up and answers with it once settled, or pending when the wait runs out', async () => {
     const o = await org({ tier: 'max' });
     const res = await topUp(o, { amountCents: MINIMUM_TOP_UP_CENTS, method: 'card' }, 'card-key');

@@ -6,6 +6,7 @@ import type { WalletClient } from '../../wallet/client';
 import { awaitTopUpSettled, listWalletEntries } from '../../wallet/queries';
 import { balancesView, debitView, readWalletView, topUpView, withdrawalLegView } from '../../wallet/views';
 import { getWallet, updateWalletSettings, type WalletSettingsPatch } from '../../wallet/wallets';
+import { walletRequestId } from '../../wallet/request-ids';
 import { requestWithdrawal } from '../../wallet/withdraw';
 import { identityOf } from '../auth';
 import { parseDateTime } from '../date-time';
@@ -146,7 +147,7 @@ export function walletRoutes({
           orgId,
           method,
           amountCents,
-          idempotencyKey: request.headers['idempotency-key'],
+          idempotencyKey: walletRequestId(request.headers['idempotency-key']),
           at: clock(),
         });
         // A repeat nudges again: the first answer may have been a 503 after the top-up was recorded.
@@ -237,7 +238,7 @@ export function walletRoutes({
           async () => {
             const w = await requestWithdrawal(db, {
               orgId,
-              withdrawalId: key,
+              withdrawalId: walletRequestId(key),
               amountCents: body.amountCents,
               at: clock(),
             });
