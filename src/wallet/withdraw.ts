@@ -1,7 +1,7 @@
 import { requireNonEmpty } from '../credits/amounts';
 import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
-import { requireCents } from './amounts';
+import { MAX_CENTS_PER_OPERATION, requireCents } from './amounts';
 import { requireInstant, type Instant } from './days';
 import { withdrawalKey } from './ids';
 import { startWithdrawalLeg } from './ledger';
@@ -57,12 +57,15 @@ export async function requestWithdrawal(db: Db, input: WithdrawalRequest): Promi
     refundedCents:
       c.refundedCents - live.filter((l) => l.topUpId === c.topUpId).reduce((s, l) => s + l.refundCents, 0),
   }));
-  const requested = amount ?? Math.max(0, settledBefore);
+  // "The whole balance" is bounded like any one operation; what lies beyond stays for another withdrawal.
+  const requested = amount ?? Math.min(Math.max(0, settledBefore), MAX_CENTS_PER_OPERATION);
+  const toPlan = live.length > 0 ? Math.min(requested, Math.max(0, settledBefore)) : requested;
   // A run that finds its own legs already debited is finishing a withdrawal that was accepted: bills
   // recorded since may have taken part of the balance, and what they took stays unrefunded instead.
   const plan = planWithdrawal({
     settledBalanceCents: settledBefore,
-    requestedCents: live.length > 0 ? Math.min(requested, Math.max(0, settledBefore)) : requested,
+    // Nothing to withdraw is a plan of no legs, not a refused amount of 0.
+    requestedCents: toPlan === 0 ? undefined : toPlan,
     charges: chargesBefore,
   });
 
