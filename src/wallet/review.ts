@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 import { invalid } from '../errors';
 import { requireNonEmpty } from '../credits/amounts';
 import { localDay, nextLocalDayStart } from './days';
 import type { WalletReview } from './next-step';
-import { getWallet } from './wallets';
+import { autoTopUpDay, getWallet } from './wallets';
 import type { TopUpMethod, TopUpTrigger } from './statuses';
 
 /**
@@ -16,13 +15,7 @@ export async function reviewWallet(db: Db, orgId: string, at: Date): Promise<Wal
   const wallet = await getWallet(db, orgId);
   const today = localDay(at, wallet.timeZone);
   const [day, topUps, legs] = await Promise.all([
-    sql<{ used: number; in_flight: boolean }>`
-      SELECT
-        (SELECT coalesce(sum(amount_cents), 0)::bigint FROM wallet_top_ups
-          WHERE org_id = ${orgId} AND trigger = 'auto' AND status <> 'failed' AND local_day = ${today}) AS used,
-        EXISTS (SELECT 1 FROM wallet_top_ups
-          WHERE org_id = ${orgId} AND trigger = 'auto' AND status = 'pending') AS in_flight
-    `.execute(db),
+    autoTopUpDay(db, orgId, today),
     db
       .selectFrom('wallet_top_ups')
       .select(['business_key', 'method', 'trigger', 'payment_intent_id'])
@@ -55,8 +48,8 @@ export async function reviewWallet(db: Db, orgId: string, at: Date): Promise<Wal
     lastDeclineAt: wallet.autoTopUp.lastDeclineAt,
     today,
     nextDayStartsAt: nextLocalDayStart(at, wallet.timeZone).toISOString(),
-    usedTodayCents: day.rows[0]!.used,
-    autoTopUpInFlight: day.rows[0]!.in_flight,
+    usedTodayCents: day.usedCents,
+    autoTopUpInFlight: day.inFlight,
     toCharge: topUps
       .filter((t) => t.payment_intent_id === null)
       .map((t) => ({
