@@ -25,6 +25,13 @@
 //   newest attach first, filtered by customer and type, `limit` applied. A type
 //   localstripe cannot create (`us_bank_account`) is an empty list, as Stripe
 //   answers for a customer without one.
+// - Bank debits (`sepa_debit`, `us_bank_account`) with `holdBankDebits`: localstripe
+//   settles them at once; Stripe keeps them `processing` for 1–3 business days and
+//   then decides. The proxy answers such a PaymentIntent as `processing` (its charge
+//   `pending`) until `settleBankDebit` decides it, as the bank would: `succeeded`
+//   shows localstripe's own object again, `failed` shows `requires_payment_method`
+//   with the return's `last_payment_error`. Off by default, so `npm run dev`'s ACH
+//   top-ups still settle by themselves.
 //
 // Not shimmed (tests must not depend on them): one-off invoices (localstripe can
 // only invoice subscriptions and has no /finalize route), Search API routes,
@@ -59,11 +66,17 @@ export interface LocalStripe {
   secretKey: string;
   /** Every request that went through the proxy, in arrival order. */
   requests: RecordedRequest[];
+  /** With `holdBankDebits`: the bank decides a held PaymentIntent; later reads show the outcome. */
+  settleBankDebit(paymentIntentId: string, outcome: 'succeeded' | 'failed'): void;
+  /** With `holdBankDebits`: the bank-debit PaymentIntents still held `processing`, oldest first. */
+  heldBankDebits(): string[];
   stop(): Promise<void>;
 }
 
 export interface StartLocalStripeOptions {
   emulateIdempotency?: boolean;
+  /** Hold bank-debit PaymentIntents `processing` until `settleBankDebit`, as Stripe does. */
+  holdBankDebits?: boolean;
   startupTimeoutMs?: number;
 }
 
@@ -105,12 +118,17 @@ export async function startLocalStripe(options: StartLocalStripeOptions = {}): P
       continue;
     }
     try {
-      const proxy = await startProxy(upstreamBase, options.emulateIdempotency ?? true);
+      const proxy = await startProxy(upstreamBase, {
+        emulateIdempotency: options.emulateIdempotency ?? true,
+        holdBankDebits: options.holdBankDebits ?? false,
+      });
       return {
         apiBase: proxy.base,
         upstreamBase,
         secretKey: SECRET_KEY,
         requests: proxy.requests,
+        settleBankDebit: (id, outcome) => proxy.bankDebits.settle(id, outcome),
+        heldBankDebits: () => proxy.bankDebits.held(),
         async stop() {
           await proxy.close();
           await killProcess(child);
@@ -185,9 +203,11 @@ const STRIPPED_PARAMS: Array<{ method: string; path: RegExp; drop: (key: string)
 
 async function startProxy(
   upstreamBase: string,
-  emulateIdempotency: boolean,
-): Promise<{ base: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+  options: { emulateIdempotency: boolean; holdBankDebits: boolean },
+): Promise<{ base: string; requests: RecordedRequest[]; bankDebits: BankDebits; close(): Promise<void> }> {
+  const { emulateIdempotency } = options;
   const requests: RecordedRequest[] = [];
+  const bankDebits = new BankDebits();
   const idempotencyStore = new Map<string, StoredResult>();
   /** Payment methods attached through the proxy, oldest first: what non-card lists are answered from. */
   const attached: string[] = [];
@@ -243,6 +263,12 @@ async function startProxy(
       }
       const attach = method === 'POST' ? /^\/v1\/payment_methods\/([^/]+)\/attach$/.exec(url.pathname) : null;
       if (attach && response.status === 200 && !attached.includes(attach[1]!)) attached.push(attach[1]!);
+      if (options.holdBankDebits) {
+        if (method === 'POST' && url.pathname === '/v1/payment_intents' && response.status === 200) {
+          await bankDebits.holdIfBankDebit(upstreamBase, req, response);
+        }
+        response = bankDebits.overlay(response);
+      }
 
       record.status = response.status;
       res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
@@ -264,12 +290,92 @@ async function startProxy(
   return {
     base: `http://127.0.0.1:${address.port}`,
     requests,
+    bankDebits,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+const BANK_DEBIT_TYPES = new Set(['sepa_debit', 'us_bank_account']);
+
+interface IntentJson {
+  object?: string;
+  id?: string;
+  status?: string;
+  payment_method?: string | { id: string } | null;
+  latest_charge?: { status?: string } | string | null;
+  charges?: { data?: Array<{ status?: string }> };
+  last_payment_error?: unknown;
+  data?: IntentJson[];
+}
+
+/** The bank-debit PaymentIntents the proxy answers as the bank has (not yet) decided them. */
+class BankDebits {
+  private readonly states = new Map<string, 'processing' | 'failed'>();
+
+  settle(id: string, outcome: 'succeeded' | 'failed'): void {
+    if (this.states.get(id) !== 'processing') throw new Error(`${id} is not a held bank debit`);
+    if (outcome === 'succeeded') this.states.delete(id);
+    else this.states.set(id, 'failed');
+  }
+
+  held(): string[] {
+    return [...this.states].filter(([, state]) => state === 'processing').map(([id]) => id);
+  }
+
+  async holdIfBankDebit(
+    upstreamBase: string,
+    req: http.IncomingMessage,
+    response: UpstreamResponse,
+  ): Promise<void> {
+    const intent = JSON.parse(response.body.toString('utf8')) as IntentJson;
+    const pmId =
+      typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+    if (!intent.id || !pmId || intent.status !== 'succeeded' || this.states.has(intent.id)) return;
+    const pm = await request(
+      upstreamBase,
+      'GET',
+      `/v1/payment_methods/${pmId}`,
+      req.headers,
+      Buffer.alloc(0),
+    );
+    const type =
+      pm.status === 200 ? (JSON.parse(pm.body.toString('utf8')) as { type?: string }).type : undefined;
+    if (type && BANK_DEBIT_TYPES.has(type)) this.states.set(intent.id, 'processing');
+  }
+
+  overlay(response: UpstreamResponse): UpstreamResponse {
+    if (this.states.size === 0 || response.status !== 200) return response;
+    if (!(response.headers['content-type'] ?? '').includes('json')) return response;
+    const json = JSON.parse(response.body.toString('utf8')) as IntentJson;
+    const intents = json.object === 'list' ? (json.data ?? []) : [json];
+    let changed = false;
+    for (const intent of intents) {
+      const state = intent.object === 'payment_intent' && intent.id ? this.states.get(intent.id) : undefined;
+      if (!state) continue;
+      changed = true;
+      const chargeStatus = state === 'processing' ? 'pending' : 'failed';
+      if (intent.latest_charge && typeof intent.latest_charge === 'object') {
+        intent.latest_charge.status = chargeStatus;
+      }
+      for (const charge of intent.charges?.data ?? []) charge.status = chargeStatus;
+      if (state === 'processing') {
+        intent.status = 'processing';
+      } else {
+        intent.status = 'requires_payment_method';
+        intent.last_payment_error = {
+          type: 'card_error',
+          code: 'insufficient_funds',
+          message: 'The bank returned the debit: insufficient funds.',
+        };
+      }
+    }
+    if (!changed) return response;
+    return { ...response, body: Buffer.from(JSON.stringify(json), 'utf8') };
+  }
 }
 
 async function forward(

@@ -9,7 +9,7 @@ import { createStripeClient } from '../../src/stripe/client';
 import { workflowBundle } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { makeOrg } from '../support/fixtures';
-import { startLocalStripe, type LocalStripe } from '../../src/dev/localstripe';
+import { startLocalStripe, type LocalStripe, type StartLocalStripeOptions } from '../../src/dev/localstripe';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 /**
@@ -24,8 +24,14 @@ export interface PaymentsHarness {
   stop(): Promise<void>;
 }
 
-export async function startPaymentsHarness(): Promise<PaymentsHarness> {
-  const [t, env, ls] = await Promise.all([createTestDatabase(), createTimeSkippingEnv(), startLocalStripe()]);
+export async function startPaymentsHarness(
+  localStripe: StartLocalStripeOptions = {},
+): Promise<PaymentsHarness> {
+  const [t, env, ls] = await Promise.all([
+    createTestDatabase(),
+    createTimeSkippingEnv(),
+    startLocalStripe(localStripe),
+  ]);
   const stripe = createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
   return {
     t,

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index';
 import { createFakeAdPlatforms, type FakeAdPlatforms } from '../../src/ads/fake';
+import type { StartLocalStripeOptions } from '../../src/dev/localstripe';
 import { attachDefaultCard } from '../../src/orgs/stripe-customer';
 import { workflowBundle } from '../../src/temporal/worker';
 import { findWalletDrift } from '../../src/wallet/reconcile';
@@ -32,7 +33,10 @@ export async function workingCard(h: PaymentsHarness): Promise<string> {
  * and `wrap` for crash seams) for a file of wallet workflow tests. Each test's wallet workflows are
  * terminated after it (they never end on their own) and the wallet ledger must show no drift.
  */
-export function useWalletHarness(wrap: (a: Activities) => Activities = (a) => a) {
+export function useWalletHarness(
+  wrap: (a: Activities) => Activities = (a) => a,
+  localStripe: StartLocalStripeOptions = {},
+) {
   let h: PaymentsHarness;
   let worker: Worker;
   let running: Promise<void>;
@@ -41,7 +45,7 @@ export function useWalletHarness(wrap: (a: Activities) => Activities = (a) => a)
   const orgs: string[] = [];
 
   beforeAll(async () => {
-    h = await startPaymentsHarness();
+    h = await startPaymentsHarness(localStripe);
     worker = await Worker.create({
       connection: h.env.nativeConnection,
       namespace: 'default',
