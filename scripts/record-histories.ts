@@ -27,6 +27,13 @@ import { makeOrg } from '../test/support/fixtures';
 import { startLocalStripe, type LocalStripe } from '../src/dev/localstripe';
 import { databaseUrl, withAdmin } from '../test/support/postgres';
 import { createTimeSkippingEnv } from '../test/support/temporal';
+import { makeAgencyOrg } from '../test/wallet/support';
+import { createWalletClient } from '../src/wallet/client';
+import { walletWorkflowId } from '../src/wallet/ids';
+import { recordSpend, startTopUp } from '../src/wallet/ledger';
+import { getWallet } from '../src/wallet/wallets';
+import { requestWithdrawal } from '../src/wallet/withdraw';
+import { walletStateQuery, walletStripeEventSignal } from '../workflows/wallet.messages';
 
 /**
  * The recorded histories of every workflow, replayed by test/temporal/replay.test.ts:
@@ -54,6 +61,14 @@ export const WORKFLOW_HISTORIES = {
   billing: {
     currentVersion: 'v1',
     scenarios: ['renewed', 'plan-changes', 'declined-renewal', 'paused-after-retries'],
+  },
+  /**
+   * The wallet workflow never ends: each history is its run once it has settled what the scenario set
+   * off and waits again (idle).
+   */
+  wallet: {
+    currentVersion: 'v1',
+    scenarios: ['auto-top-up', 'declines-switch-off', 'ads-paused-and-resumed', 'ach-settled', 'withdrawal'],
   },
 } as const satisfies Record<string, { currentVersion: string; scenarios: readonly string[] }>;
 
@@ -85,8 +100,10 @@ async function record(): Promise<void> {
     generation: missing('generations'),
     creditPack: missing('credit-packs'),
     billing: missing('billing'),
+    wallet: missing('wallet'),
   };
-  if (todo.generation.length + todo.creditPack.length + todo.billing.length === 0)
+  const paying = todo.creditPack.length + todo.billing.length + todo.wallet.length;
+  if (todo.generation.length + paying === 0)
     console.log('every scenario of every current version is recorded already');
   // Even then the run goes through the teardown below: importing the Temporal SDK loads its native
   // runtime, which keeps the process alive until the test environment's teardown shuts it down.
@@ -94,11 +111,12 @@ async function record(): Promise<void> {
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   const db = createDb(databaseUrl(name));
   const env = await createTimeSkippingEnv();
-  // Only purchases and subscriptions talk to Stripe: localstripe runs only when one of theirs is missing.
+  // Only purchases, subscriptions and wallets talk to Stripe: localstripe runs only when one of theirs is
+  // missing, holding bank debits `processing` as Stripe does so the ACH history has that step.
   let ls: LocalStripe | undefined;
   try {
     await migrateToLatest(db);
-    ls = todo.creditPack.length + todo.billing.length > 0 ? await startLocalStripe() : undefined;
+    ls = paying > 0 ? await startLocalStripe({ holdBankDebits: true }) : undefined;
     const stripe = ls && createStripeClient({ secretKey: ls.secretKey, apiBase: ls.apiBase });
     const r: Recorder = { db, env, taskQueue: 'record-histories' };
     // Started before any worker polls, with a deadline that has passed by the time one does.
@@ -115,6 +133,7 @@ async function record(): Promise<void> {
       for (const scenario of todo.generation) await recordGeneration(r, scenario, late);
       for (const scenario of todo.creditPack) await recordCreditPack(r, stripe!, scenario);
       if (todo.billing.length > 0) await recordBilling(r, stripe!, todo.billing);
+      for (const scenario of todo.wallet) await recordWallet(r, ls!, stripe!, scenario);
     });
   } finally {
     await Promise.allSettled([env.teardown(), ls?.stop()]);
@@ -247,13 +266,17 @@ const DAY = 24 * 60 * 60 * 1000;
 /** Polls `check` until it holds: after a time skip the workflow works on in real time. */
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; !(await check()); attempt++) {
-    if (attempt > 400) throw new Error('the billing workflow did not get there in 20 s');
+    if (attempt > 400) throw new Error('the workflow did not get there in 20 s');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-async function writeRun(scenario: Scenario<'billing'>, handle: { fetchHistory(): Promise<unknown> }) {
-  const path = fixture('billing', scenario);
+async function writeRun<W extends WorkflowName>(
+  scenario: Scenario<W>,
+  handle: { fetchHistory(): Promise<unknown> },
+  workflow: W = 'billing' as W,
+) {
+  const path = fixture(workflow, scenario);
   mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
   writeFileSync(path, JSON.stringify(await handle.fetchHistory(), null, 1));
   console.log(`recorded ${path}`);
@@ -302,6 +325,104 @@ async function recordBilling(r: Recorder, stripe: Stripe, scenarios: Scenario<'b
     }
     await r.env.client.workflow.getHandle(workflowId).terminate('recorded');
   }
+}
+
+// ---- wallet ----
+
+const HOUR = 60 * 60 * 1000;
+
+/** One agency org per scenario; its wallet workflow's history once it is idle again, then terminated. */
+async function recordWallet(r: Recorder, ls: LocalStripe, stripe: Stripe, scenario: Scenario<'wallet'>) {
+  const at = async () => new Date(await r.env.currentTimeMs());
+  const wallet = createWalletClient({ client: r.env.client, taskQueue: r.taskQueue });
+  const auto = { enabled: true, thresholdCents: 5_000, amountCents: 10_000, dailyCapCents: 30_000 };
+  const org = await makeAgencyOrg(r.db, {
+    balanceCents: 10_000,
+    at: await at(),
+    settings:
+      scenario === 'auto-top-up' || scenario === 'declines-switch-off'
+        ? { autoTopUp: auto }
+        : { floorCents: 5_000 },
+  });
+  const { orgId, projectId } = org;
+  const card = scenario === 'declines-switch-off' ? 'pm_card_chargeCustomerFail' : 'pm_card_visa';
+  const { customerId } = await attachDefaultCard({ db: r.db, stripe }, orgId, card);
+  const topUps = () =>
+    r.db
+      .selectFrom('wallet_top_ups')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('method', '<>', 'wire')
+      .execute();
+  const topUp = async (method: 'card' | 'ach', amountCents: number) => {
+    await startTopUp(r.db, {
+      orgId,
+      method,
+      amountCents,
+      idempotencyKey: `record-${method}`,
+      at: await at(),
+    });
+    await wallet.nudge(orgId, 'top_up');
+  };
+  const spend = async (amountCents: number) => {
+    const { debit } = await recordSpend(r.db, {
+      orgId,
+      platform: 'meta',
+      projectId,
+      amountCents,
+      occurredAt: await at(),
+      externalId: `record-bill-${orgId}`,
+    });
+    if (debit.crossedThreshold || debit.crossedFloor) await wallet.nudge(orgId, 'debit');
+  };
+
+  if (scenario === 'auto-top-up') {
+    await spend(6_000);
+    await until(async () => (await topUps()).some((t) => t.status === 'succeeded'));
+  }
+  if (scenario === 'declines-switch-off') {
+    await spend(6_000);
+    await until(async () => (await topUps()).length === 1);
+    await r.env.sleep(3 * HOUR + 60_000);
+    await until(async () => (await getWallet(r.db, orgId)).autoTopUp.disabledReason !== null);
+  }
+  if (scenario === 'ads-paused-and-resumed') {
+    await spend(6_000);
+    await until(async () => (await getWallet(r.db, orgId)).adsPaused);
+    await topUp('card', 20_000);
+    await until(async () => !(await getWallet(r.db, orgId)).adsPaused);
+  }
+  if (scenario === 'ach-settled') {
+    const bank = await stripe.paymentMethods.create({
+      type: 'sepa_debit',
+      sepa_debit: { iban: 'DE89370400440532013000' },
+      billing_details: { name: 'Agency Finance', email: 'finance@agency.test' },
+    });
+    await stripe.paymentMethods.attach(bank.id, { customer: customerId });
+    await topUp('ach', 25_000);
+    await until(async () => ls.heldBankDebits().length > 0);
+    ls.settleBankDebit(ls.heldBankDebits()[0]!, 'succeeded');
+    // What Stripe's webhook does once routed to the wallet (src/webhooks): the event, as a nudge.
+    await r.env.client.workflow
+      .getHandle(walletWorkflowId(orgId))
+      .signal(walletStripeEventSignal, { eventId: `evt_record_${orgId}`, type: 'payment_intent.succeeded' });
+    await until(async () => (await topUps()).some((t) => t.status === 'succeeded'));
+  }
+  if (scenario === 'withdrawal') {
+    await topUp('card', 20_000);
+    await until(async () => (await topUps()).some((t) => t.status === 'succeeded'));
+    await requestWithdrawal(r.db, { orgId, withdrawalId: 'record', amountCents: 15_000, at: await at() });
+    await wallet.nudge(orgId, 'withdrawal');
+    await until(async () =>
+      (
+        await r.db.selectFrom('wallet_withdrawal_legs').select('status').where('org_id', '=', orgId).execute()
+      ).every((l) => l.status === 'succeeded'),
+    );
+  }
+  const handle = r.env.client.workflow.getHandle(walletWorkflowId(orgId));
+  await until(async () => (await handle.query(walletStateQuery)).idle);
+  await writeRun(scenario, handle, 'wallet');
+  await handle.terminate('recorded');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await record();
