@@ -128,10 +128,14 @@ export function invoiceProblems(invoice: Invoice): string[] {
   if (!isTime(invoice.periodStart)) p.push('periodStart: must be an ISO 8601 time');
   if (!isTime(invoice.periodEnd)) p.push('periodEnd: must be an ISO 8601 time');
   if (isTime(invoice.periodStart) && isTime(invoice.periodEnd)) {
-    if (Date.parse(invoice.periodStart) >= Date.parse(invoice.periodEnd))
+    if (Date.parse(invoice.periodStart) >= Date.parse(invoice.periodEnd)) {
       p.push('periodEnd: must be after periodStart');
+    }
   }
   if (!isTime(invoice.issuedAt)) p.push('issuedAt: must be an ISO 8601 time');
+  else if (isTime(invoice.periodStart) && Date.parse(invoice.issuedAt) < Date.parse(invoice.periodStart)) {
+    p.push('issuedAt: a document is never issued before its period starts');
+  }
   if (invoice.currency !== 'usd') p.push('currency: only usd');
 
   invoice.lines.forEach((line, i) => p.push(...lineProblems(line, `lines[${i}]`, invoice.kind, org?.mode)));
@@ -139,8 +143,9 @@ export function invoiceProblems(invoice: Invoice): string[] {
   invoice.lines.forEach((line, i) => {
     if (!oneOf(INVOICE_LINE_KINDS, line.kind) || !PER_PROJECT.has(groupOf(line.kind))) return;
     const key = `${line.kind}|${line.projectId}|${line.platform ?? ''}`;
-    if (seen.has(key))
+    if (seen.has(key)) {
       p.push(`lines[${i}]: one ${line.kind} line per project${line.platform ? ' and platform' : ''}`);
+    }
     seen.add(key);
   });
   if (p.length === 0 && !isGrouped(invoice.lines)) {
@@ -158,8 +163,9 @@ export function invoiceProblems(invoice: Invoice): string[] {
   if (!Number.isSafeInteger(totals.owedCents) || totals.owedCents < 0) {
     p.push('totals.owedCents: must be a non-negative integer');
   }
-  if (org.mode === 'byo' && totals.owedCents !== 0)
+  if (org.mode === 'byo' && totals.owedCents !== 0) {
     p.push('totals.owedCents: a BYO org has no wallet to owe');
+  }
   let expected;
   try {
     expected = totalsOf(invoice.lines, invoice.payments, { walletBalanceEndCents: 0 - totals.owedCents });

@@ -152,9 +152,13 @@ export function drawRow(
   }
   if (style.strongRuleAbove) flow.rule(COLOR.strongRule, 0.75, left, left + width);
   doc.fillColor(style.color ?? COLOR.text);
+  // Accounting alignment: a right-aligned cell without a closing parenthesis stops where a negative's
+  // digits stop, so that $109.00 and ($59.77) line up digit for digit.
+  const hang = doc.widthOfString(')');
   for (const t of texts) {
+    const hanging = t.align === 'right' && !t.text.endsWith(')') ? hang : 0;
     doc.text(t.text, columnX(flow, columns, t.i, inset) + CELL_PAD_X, flow.y + CELL_PAD_Y, {
-      width: t.width - 2 * CELL_PAD_X,
+      width: t.width - 2 * CELL_PAD_X - hanging,
       align: t.align ?? 'left',
     });
   }

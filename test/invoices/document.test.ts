@@ -378,6 +378,9 @@ describe('the invariants (invoiceProblems)', () => {
     expect(problemsOf(agencyInput(), (i) => (i.issuedAt = 'yesterday'))).toEqual([
       'issuedAt: must be an ISO 8601 time',
     ]);
+    expect(problemsOf(agencyInput(), (i) => (i.issuedAt = '2026-03-01T00:00:00Z'))).toEqual([
+      'issuedAt: a document is never issued before its period starts',
+    ]);
     expect(
       problemsOf(
         agencyInput(),
