@@ -4,8 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * Frozen in time: never import application code here, never edit after it has shipped.
  *
  * Metered usage (seed 000: "workflow runs, SDK events, media storage") and the billing history's reads:
- * - usage_allowances: per tier and metric, what a credit period includes and the price of the rest. The
- *   rows are data written by the catalog seed (src/db/seed/catalog.ts), like the tiers'.
+ * - usage_allowances: per tier and metric, what a credit period includes and the price of the rest. Data,
+ *   like the tiers: inserted here once, kept equal to src/db/seed/catalog.ts by the catalog seed after.
  * - usage_events: append-only, one row per event, once per (org, idempotency key): the key is the
  *   primary key, so a retried event is applied once, and no surrogate id costs a sequence and an index
  *   per row at SDK-event volumes. No foreign key to organizations: the org comes from the API key that
@@ -25,6 +25,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       unit_cents integer CHECK (unit_cents >= 0),
       PRIMARY KEY (tier_id, metric)
     );
+    -- The catalog's rows as they first shipped (src/db/seed/catalog.ts USAGE_ALLOWANCES, which is the
+    -- source of truth from now on): runs per run, SDK events per 1,000, storage per GB of peak.
+    INSERT INTO usage_allowances (tier_id, metric, included, unit_size, unit_cents) VALUES
+      ('free', 'workflow_runs', 100, 1, NULL), ('free', 'sdk_events', 10000, 1000, NULL),
+      ('free', 'media_storage_gb', 1, 1, NULL),
+      ('plus', 'workflow_runs', 1000, 1, 2), ('plus', 'sdk_events', 100000, 1000, 10),
+      ('plus', 'media_storage_gb', 10, 1, 25),
+      ('max', 'workflow_runs', 5000, 1, 2), ('max', 'sdk_events', 500000, 1000, 8),
+      ('max', 'media_storage_gb', 50, 1, 20),
+      ('generative', 'workflow_runs', 10000, 1, 1), ('generative', 'sdk_events', 1000000, 1000, 8),
+      ('generative', 'media_storage_gb', 100, 1, 20),
+      ('pro', 'workflow_runs', 10000, 1, 1), ('pro', 'sdk_events', 1000000, 1000, 8),
+      ('pro', 'media_storage_gb', 100, 1, 20),
+      ('team', 'workflow_runs', 50000, 1, 1), ('team', 'sdk_events', 10000000, 1000, 5),
+      ('team', 'media_storage_gb', 1000, 1, 15);
 
     CREATE TABLE usage_events (
       org_id text NOT NULL,
