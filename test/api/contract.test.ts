@@ -15,7 +15,7 @@ import { walletOrg } from './wallet-support';
  * The API answers exactly what /v1/openapi.json says: schemathesis (from .tools, scripts/install-tools.sh)
  * generates requests from the published document, valid and invalid, and runs every check it has
  * against a real listening API over real PostgreSQL, Temporal and localstripe. Every check is on (see
- * test/api/schemathesis.toml for the two exceptions and why); any failure fails the test with
+ * test/api/schemathesis.toml for the three exceptions and why); any failure fails the test with
  * schemathesis's report.
  */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
