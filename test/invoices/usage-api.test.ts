@@ -81,6 +81,18 @@ describe('POST /v1/usage', () => {
     expect(await eventCount(o.orgId)).toBe(4);
   });
 
+  it('records each event once when 8 clients post the same batch at once', async () => {
+    const o = await org();
+    const body = {
+      events: Array.from({ length: 300 }, (_, i) => event(`same-${i}`, { quantity: 1 + (i % 3) })),
+    };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(o, body)));
+    for (const a of answers) expect(a.body.recorded + a.body.duplicates).toBe(300);
+    expect(answers.reduce((sum, a) => sum + a.body.recorded, 0)).toBe(300);
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(1);
+    expect(await eventCount(o.orgId)).toBe(300);
+  });
+
   it('takes a thousand events with long keys in one request, larger than other routes’ bodies', async () => {
     const o = await org();
     const events = Array.from({ length: MAX_USAGE_EVENTS_PER_BATCH }, (_, i) =>
