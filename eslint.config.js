@@ -52,6 +52,11 @@ const WALLET_RULES = [
   'withdrawal',
 ].map((name) => `src/wallet/${name}.ts`);
 
+/** Usage's pure rules (src/invoices/usage-*.ts but its recording and queries). */
+const USAGE_RULES = ['usage-error-codes', 'usage-metrics', 'usage-rules'].map(
+  (name) => `src/invoices/${name}.ts`,
+);
+
 /**
  * The only modules under src/ a workflow may import runtime code from: pure (no I/O, no clock, no
  * randomness), because they run inside Temporal's deterministic sandbox. They may import only each other
@@ -67,6 +72,7 @@ const WORKFLOW_SAFE = [
   'src/db/seed/catalog.ts',
   ...BILLING_RULES,
   ...WALLET_RULES,
+  ...USAGE_RULES,
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -1,4 +1,5 @@
 import { BILLING_ERRORS } from './billing/error-codes';
+import { USAGE_ERRORS } from './invoices/usage-error-codes';
 import { WALLET_ERRORS } from './wallet/error-codes';
 
 /** What a code means to whoever receives it: over HTTP, and to a Temporal retry policy. */
@@ -55,6 +56,8 @@ export const ERRORS = {
   ...BILLING_ERRORS,
   /** The agency wallet (src/wallet/error-codes.ts): BYO orgs, unknown platforms, overdrawn withdrawals. */
   ...WALLET_ERRORS,
+  /** Metered usage (src/invoices/usage-error-codes.ts): unknown metrics, events outside the window. */
+  ...USAGE_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unknownFormat } from '../credits/formats';
+import { unknownMetric } from '../invoices/usage-rules';
 import { unknownPlatform } from '../wallet/platforms';
 import { databaseUnavailable, isDatabaseOutage } from '../db/outage';
 import { DomainError, ERROR_STATUS, errorSpec, type ErrorCode } from '../errors';
@@ -98,6 +99,14 @@ function validationError(context: string, errors: AjvError[]): DomainError {
   ) {
     return unknownPlatform();
   }
+  // Likewise a usage event's metric that is not metered, in any event of a batch (usage's own code).
+  if (
+    context === 'body' &&
+    errors.length > 0 &&
+    errors.every((e) => /^\/events\/\d+\/metric$/.test(e.instancePath) && e.keyword === 'enum')
+  ) {
+    return unknownMetric(errors.map((e) => fieldPath(context, e)));
+  }
   // A delivery without a (well-formed) signature is answered like one with a forged signature.
   if (context === 'headers' && errors.length > 0 && errors.every(isAboutStripeSignature)) {
     return new DomainError('INVALID_SIGNATURE', 'missing Stripe-Signature header', {
@@ -154,7 +163,8 @@ export function toDomainError(err: unknown, bodyLimit: number): DomainError | un
 /** Installs the single error handler and the 404 handler; both answer in the one error shape. */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err, request, reply) => {
-    const domain = toDomainError(err, bodyLimit);
+    // A route may read larger bodies than the server's default (a usage batch): name its own limit.
+    const domain = toDomainError(err, request.routeOptions.bodyLimit ?? bodyLimit);
     noteFailure(request, err);
     if (!domain) {
       const internal = new DomainError('INTERNAL_ERROR', 'internal error');

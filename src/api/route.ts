@@ -65,6 +65,11 @@ export interface ApiRoute<
    * them; the schema given here is what the document publishes as the body, not what Fastify checks.
    */
   rawBody?: Raw;
+  /**
+   * The largest body this route reads, in bytes, when it is not the server's (DEFAULT_BODY_LIMIT_BYTES):
+   * a usage batch of a thousand events is larger than any other request.
+   */
+  bodyLimit?: number;
   schema: S;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];

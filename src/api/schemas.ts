@@ -66,6 +66,23 @@ export const idempotencyHeaders = Type.Object({
   }),
 });
 
+// ---- ledger statements: GET /v1/wallet/transactions and GET /v1/credits/history ----
+
+export const ENTRY_LIMIT_DEFAULT = 20;
+export const ENTRY_LIMIT_MAX = 100;
+
+/**
+ * A position in a ledger: the id of a page's last row (rows are listed by id). At most 15 digits, so
+ * always a safe integer; any such number is a position to page before.
+ */
+export const LEDGER_CURSOR_PATTERN = '^[1-9][0-9]{0,14}$';
+
+/** A statement's page: its size, and where the previous page ended (its nextCursor). */
+export const ledgerPageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENTRY_LIMIT_MAX, default: ENTRY_LIMIT_DEFAULT })),
+  cursor: Type.Optional(Type.String({ pattern: LEDGER_CURSOR_PATTERN })),
+};
+
 /** GET /v1/credits (seeds/004_*), field for field, plus two extensions: CreditsSnapshot in src/credits/snapshot.ts. */
 export const creditsSnapshotSchema = closed({
   organizationId: Type.String(),

@@ -34,6 +34,7 @@ import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
 import { creditPackRoutes } from './routes/credit-packs';
 import { systemRoutes } from './routes/system';
+import { usageRoutes } from './routes/usage';
 import { walletRoutes } from './routes/wallet';
 import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks';
 
@@ -65,8 +66,8 @@ export interface ApiDeps {
    */
   wallet?: WalletClient;
   /**
-   * The business time subscription previews are computed at and the wallet records at; the wall clock
-   * unless a test pins it.
+   * The business time subscription previews are computed at, the wallet records at and usage events are
+   * checked against; the wall clock unless a test pins it.
    */
   clock?: () => Date;
   /**
@@ -207,7 +208,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       temporalClient: deps.temporalClient,
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),
-    ...creditRoutes(),
+    ...creditRoutes({ db: deps.db }),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
     ...billingRoutes({ db: deps.db, billing: deps.billing, clock: deps.clock }),
     ...walletRoutes({
@@ -216,12 +217,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       clock: deps.clock,
       topUpWaitMs: deps.config?.topUpWaitMs,
     }),
+    ...usageRoutes({ db: deps.db, clock: deps.clock }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];
   const options = (route: ApiRoute) => ({
     method: route.method,
     url: route.url,
+    ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     schema: route.schema,
     onRequest: route.auth
       ? [

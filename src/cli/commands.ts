@@ -12,11 +12,13 @@ import { INTERVALS, MAX_SEATS } from '../billing/subscription';
 import { getSubscription } from '../billing/subscriptions';
 import { TIER_IDS } from '../billing/tiers';
 import { changeResultView, subscriptionView } from '../billing/views';
+import { isDateTime, parseDateTime } from '../api/date-time';
 import { ConfigError, loadConfig } from '../config';
 import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
 import { grantCredits } from '../credits/ledger';
 import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
+import { usageSummary } from '../invoices/usage-queries';
 import { createOrganization, createProject } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
 import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
@@ -92,6 +94,9 @@ const wholeNumber = (min: number, max: number, what: string) => (raw: string) =>
   /^[0-9]+$/.test(raw) && Number(raw) >= min && Number(raw) <= max
     ? undefined
     : `must be ${what} (${min} to ${max}), got "${raw}"`;
+
+const dateTime = (raw: string) =>
+  isDateTime(raw) ? undefined : `must be an RFC 3339 date-time (2026-03-01T00:00:00Z), got "${raw}"`;
 
 /** The plan options of a change, a preview and a resume; `effective` only where it applies. */
 const planOptions = (withEffective: boolean): OptionSpec[] => [
@@ -359,6 +364,30 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
         },
         // Every org that could not be started is listed in the output; the run as a whole failed.
         exitCode: (r) => ((r as Partial<StartedAll>).failed?.length ? 1 : 0),
+      },
+    },
+  },
+  usage: {
+    summary: "an org's metered usage (workflow runs, SDK events, media storage)",
+    commands: {
+      show: {
+        summary:
+          'usage per metric against the tier’s allowance, as GET /v1/usage: the current credit period, or [--from, --to)',
+        options: [
+          ORG,
+          { name: 'from', value: '<date-time>', description: 'period start (RFC 3339)', check: dateTime },
+          {
+            name: 'to',
+            value: '<date-time>',
+            description: 'period end, excluded (RFC 3339)',
+            check: dateTime,
+          },
+        ],
+        run: ({ db }, v) =>
+          usageSummary(db, String(v.org), {
+            from: v.from === undefined ? undefined : parseDateTime(String(v.from)),
+            to: v.to === undefined ? undefined : parseDateTime(String(v.to)),
+          }),
       },
     },
   },

@@ -4,6 +4,7 @@ import type { GenerationStatus, ReservationStatus } from '../generations/statuse
 import type { BillingMode, BillingStatus } from '../orgs/statuses';
 import type { PurchaseStatus } from '../credit-packs/statuses';
 import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statuses';
+import type { UsageDatabase } from '../invoices/usage-tables';
 import type { WalletDatabase } from '../wallet/tables';
 
 /**
@@ -227,8 +228,8 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-/** Every table; the wallet's are declared by their domain (src/wallet/tables.ts). */
-export interface Database extends WalletDatabase {
+/** Every table; the wallet's and usage's are declared by their domains (src/wallet/tables.ts, src/invoices/usage-tables.ts). */
+export interface Database extends WalletDatabase, UsageDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;

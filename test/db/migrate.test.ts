@@ -7,7 +7,7 @@ import { migrations } from '../../src/db/migrations/index';
 import { createDb, type Db } from '../../src/db/pool';
 import { applyRepeatable, lockRepeatable, sha256, type RepeatableScript } from '../../src/db/repeatable';
 import { applySeed } from '../../src/db/seed/apply';
-import { GENERATION_FORMAT_ROWS, TIERS } from '../../src/db/seed/catalog';
+import { GENERATION_FORMAT_ROWS, TIERS, usageAllowanceRows } from '../../src/db/seed/catalog';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;
@@ -93,6 +93,8 @@ describe('migrateToLatest', () => {
       'credits_revoke_included(p_org text, p_key text, p_at timestamp with time zone)',
       'credits_set_allowance(p_org text, p_allowance bigint, p_key text, p_at timestamp with time zone)',
       'format_estimates()',
+      'usage_events_is_append_only()',
+      'usage_record(p_org text, p_keys text[], p_metrics text[], p_quantities bigint[], p_occurred timestamp with time zone[])',
       'wallet_add_top_up(p_org text, p_key text, p_start_key text, p_method text, p_trigger text, p_amount bigint, p_local_day date, p_expected date, p_at timestamp with time zone)',
       'wallet_claim_auto_top_up(p_org text, p_local_day date, p_amount bigint, p_key text, p_start_key text, p_at timestamp with time zone)',
       'wallet_credit_wire(p_org text, p_amount bigint, p_reference text, p_local_day date, p_key text, p_ledger_key text, p_at timestamp with time zone)',
@@ -189,6 +191,15 @@ describe('the catalog seed', () => {
       expect((await sql`SELECT xmin::text, * FROM tiers ORDER BY id`.execute(empty.db)).rows).toEqual(
         before.rows,
       );
+      const allowances = await empty.db
+        .selectFrom('usage_allowances')
+        .selectAll()
+        .orderBy('tier_id')
+        .orderBy('metric')
+        .execute();
+      const byKey = (a: { tier_id: string; metric: string }, b: { tier_id: string; metric: string }) =>
+        a.tier_id.localeCompare(b.tier_id) || a.metric.localeCompare(b.metric);
+      expect(allowances.sort(byKey)).toEqual(usageAllowanceRows().sort(byKey));
       const formats = await empty.db.selectFrom('generation_formats').selectAll().orderBy('format').execute();
       expect(formats).toEqual(
         Object.entries(GENERATION_FORMAT_ROWS)

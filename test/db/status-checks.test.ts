@@ -5,6 +5,7 @@ import { BILLING_INTERVALS, CHARGE_KINDS, CHARGE_STATUSES } from '../../src/bill
 import { LEDGER_ENTRY_TYPES } from '../../src/credits/entry-types';
 import { IDEMPOTENCY_STATUSES } from '../../src/db/schema';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../../src/generations/statuses';
+import { USAGE_METRICS } from '../../src/invoices/usage-metrics';
 import { BILLING_MODES, BILLING_STATUSES } from '../../src/orgs/statuses';
 import { PURCHASE_STATUSES } from '../../src/credit-packs/statuses';
 import {
@@ -67,6 +68,8 @@ const COLUMNS: [table: string, column: string, tuple: readonly string[]][] = [
   ['wallet_withdrawal_legs', 'status', WITHDRAWAL_LEG_STATUSES],
   ['wallet_ledger', 'entry_type', WALLET_ENTRY_TYPES],
   ['api_keys', 'scopes', API_KEY_SCOPES],
+  ['usage_allowances', 'metric', USAGE_METRICS],
+  ['usage_events', 'metric', USAGE_METRICS],
 ];
 
 describe('status tuples and the migrations CHECK constraints', () => {

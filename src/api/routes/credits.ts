@@ -1,7 +1,11 @@
 import { Type } from 'typebox';
+import { listCreditEntries } from '../../credits/history';
+import type { Db } from '../../db/pool';
 import { creditsOf, identityOf } from '../auth';
+import { parseDateTime } from '../date-time';
 import { defineRoute, type ApiRoute } from '../route';
-import { closed, creditsSnapshotSchema, int } from '../schemas';
+import { closed, creditsSnapshotSchema, ENTRY_LIMIT_DEFAULT, int } from '../schemas';
+import { historyPageSchema, historyQuery } from './credits.schemas';
 
 export const whoamiSchema = closed({
   organization: closed({ id: Type.String(), name: Type.String() }),
@@ -10,8 +14,11 @@ export const whoamiSchema = closed({
   creditBalance: int(),
 });
 
-/** Both routes answer from what their auth hook read with the key: one round trip per request. */
-export function creditRoutes(): ApiRoute[] {
+/**
+ * The snapshot and whoami answer from what their auth hook read with the key: one round trip per
+ * request. The history reads the ledger.
+ */
+export function creditRoutes({ db }: { db: Db }): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -42,6 +49,35 @@ export function creditRoutes(): ApiRoute[] {
           tier: credits.subscriptionTier,
           creditBalance: credits.balance,
         };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/credits/history',
+      operationId: 'listCreditHistory',
+      summary:
+        'The billing history: the credit ledger newest first, each row with its business key, what it ' +
+        'moved (credits: the balance, signed; reservedDelta: holds) and the balance and holds after it ' +
+        'in the whole ledger, filtered or not; filters by project, generation, entry type and ' +
+        'effectiveAt in [from, to). Pass nextCursor back as cursor for the next page.',
+      tag: 'credits',
+      auth: true,
+      schema: { querystring: historyQuery, response: { 200: historyPageSchema } },
+      errors: [],
+      handler: async (request) => {
+        const { orgId } = identityOf(request);
+        // Ajv fills in the schema's default before the handler runs; the type cannot know it.
+        const { limit = ENTRY_LIMIT_DEFAULT, cursor, from, to, ...filter } = request.query;
+        const page = await listCreditEntries(db, orgId, {
+          filter: {
+            ...filter,
+            from: from === undefined ? undefined : parseDateTime(from),
+            to: to === undefined ? undefined : parseDateTime(to),
+          },
+          limit,
+          before: cursor === undefined ? undefined : Number(cursor),
+        });
+        return { data: page.data, nextCursor: page.next === null ? null : String(page.next) };
       },
     }),
   ];

@@ -18,6 +18,7 @@ import {
   closed,
   dateTime,
   int,
+  ledgerPageQuery,
   nullable,
   nullableDateTime,
   oneOf,
@@ -60,14 +61,7 @@ export const spendBody = closed({
   externalId: text(ID_MAX_LENGTH),
 });
 
-export const ENTRY_LIMIT_DEFAULT = 20;
-export const ENTRY_LIMIT_MAX = 100;
-
-/**
- * A position in the wallet ledger: the id of a page's last row (rows are listed by id). At most 15 digits,
- * so always a safe integer; any such number is a position to page before.
- */
-export const LEDGER_CURSOR_PATTERN = '^[1-9][0-9]{0,14}$';
+export { ENTRY_LIMIT_DEFAULT } from '../schemas';
 
 export const transactionsQuery = closed({
   projectId: Type.Optional(text(ID_MAX_LENGTH)),
@@ -75,8 +69,7 @@ export const transactionsQuery = closed({
   entryType: Type.Optional(oneOf(WALLET_ENTRY_TYPES)),
   from: Type.Optional(dateTime()),
   to: Type.Optional(dateTime()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENTRY_LIMIT_MAX, default: ENTRY_LIMIT_DEFAULT })),
-  cursor: Type.Optional(Type.String({ pattern: LEDGER_CURSOR_PATTERN })),
+  ...ledgerPageQuery,
 });
 
 // ---- responses ----

@@ -37,6 +37,8 @@ export const FUNCTIONS = [
   'wallet_credit_wire',
   'wallet_withdraw_leg',
   'wallet_settle_withdrawal_leg',
+  'usage_events_is_append_only',
+  'usage_record',
 ] as const;
 
 /**

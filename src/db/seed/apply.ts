@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { GENERATION_FORMAT_ROWS, TIERS } from './catalog';
+import { GENERATION_FORMAT_ROWS, TIERS, usageAllowanceRows } from './catalog';
 
 /**
  * Writes the catalog (./catalog.ts) with INSERT … ON CONFLICT DO UPDATE, touching only rows that differ:
@@ -51,8 +51,27 @@ export async function applySeed(trx: Kysely<any>): Promise<string[]> {
         ),
     )
     .executeTakeFirst();
+  // After the tiers: each row names its tier.
+  const allowances = await db
+    .insertInto('usage_allowances')
+    .values(usageAllowanceRows())
+    .onConflict((oc) =>
+      oc
+        .columns(['tier_id', 'metric'])
+        .doUpdateSet((eb) => ({
+          included: eb.ref('excluded.included'),
+          unit_size: eb.ref('excluded.unit_size'),
+          unit_cents: eb.ref('excluded.unit_cents'),
+        }))
+        .where(
+          sql<boolean>`(usage_allowances.included, usage_allowances.unit_size, usage_allowances.unit_cents)
+            IS DISTINCT FROM (excluded.included, excluded.unit_size, excluded.unit_cents)`,
+        ),
+    )
+    .executeTakeFirst();
   return [
     ...(tiers.numInsertedOrUpdatedRows ? ['seed/tiers'] : []),
     ...(formats.numInsertedOrUpdatedRows ? ['seed/generation_formats'] : []),
+    ...(allowances.numInsertedOrUpdatedRows ? ['seed/usage_allowances'] : []),
   ];
 }

@@ -1,4 +1,7 @@
+import type { TierId } from '../../billing/tiers';
 import type { GenerationFormat } from '../../credits/formats';
+import type { UsageMetric } from '../../invoices/usage-metrics';
+import type { UsageAllowancesTable } from '../../invoices/usage-tables';
 import type { GenerationFormatsTable, TiersTable } from '../schema';
 
 /**
@@ -86,3 +89,51 @@ export const GENERATION_FORMAT_ROWS: Readonly<
   ugc_remix: { estimated_credits: 120, max_actual_credits: null },
   auto: { estimated_credits: 120, max_actual_credits: null },
 };
+
+/**
+ * Usage allowances per tier and credit period, and the price of usage beyond them (the usage_allowances
+ * table; src/invoices/usage-rules.ts bills it). Seed 000 names the metrics ("workflow runs, SDK events,
+ * media storage") and says usage over the allowance is invoiced; it gives no numbers, so these are our
+ * choice, set like the price table (src/billing/prices.ts): allowances rise with the tier's rank, unit
+ * prices never do. media_storage_gb is peak storage in whole GB. Free's usage beyond its allowance is not
+ * billed (unit_cents null), as its credit shortfalls are written off rather than billed.
+ *
+ * | tier       | workflow runs | over, per run | SDK events | over, per 1,000 | storage (GB) | over, per GB |
+ * |------------|---------------|---------------|------------|-----------------|--------------|--------------|
+ * | free       | 100           | —             | 10,000     | —               | 1            | —            |
+ * | plus       | 1,000         | 2¢            | 100,000    | 10¢             | 10           | 25¢          |
+ * | max        | 5,000         | 2¢            | 500,000    | 8¢              | 50           | 20¢          |
+ * | generative | 10,000        | 1¢            | 1,000,000  | 8¢              | 100          | 20¢          |
+ * | pro        | 10,000        | 1¢            | 1,000,000  | 8¢              | 100          | 20¢          |
+ * | team       | 50,000        | 1¢            | 10,000,000 | 5¢              | 1,000        | 15¢          |
+ *
+ * Keyed by tier and metric, so a tier or a metric added without its allowances does not compile.
+ */
+type AllowanceRow = Omit<UsageAllowancesTable, 'tier_id' | 'metric'>;
+const allowances = (
+  runs: number,
+  runCents: number | null,
+  events: number,
+  per1000Cents: number | null,
+  gb: number,
+  gbCents: number | null,
+): Record<UsageMetric, AllowanceRow> => ({
+  workflow_runs: { included: runs, unit_size: 1, unit_cents: runCents },
+  sdk_events: { included: events, unit_size: 1_000, unit_cents: per1000Cents },
+  media_storage_gb: { included: gb, unit_size: 1, unit_cents: gbCents },
+});
+
+export const USAGE_ALLOWANCES: Readonly<Record<TierId, Readonly<Record<UsageMetric, AllowanceRow>>>> = {
+  free: allowances(100, null, 10_000, null, 1, null),
+  plus: allowances(1_000, 2, 100_000, 10, 10, 25),
+  max: allowances(5_000, 2, 500_000, 8, 50, 20),
+  generative: allowances(10_000, 1, 1_000_000, 8, 100, 20),
+  pro: allowances(10_000, 1, 1_000_000, 8, 100, 20),
+  team: allowances(50_000, 1, 10_000_000, 5, 1_000, 15),
+};
+
+/** USAGE_ALLOWANCES as the table's rows. */
+export const usageAllowanceRows = (): UsageAllowancesTable[] =>
+  Object.entries(USAGE_ALLOWANCES).flatMap(([tier_id, byMetric]) =>
+    Object.entries(byMetric).map(([metric, row]) => ({ tier_id, metric: metric as UsageMetric, ...row })),
+  );

@@ -1,0 +1,56 @@
+import { Type, type Static } from 'typebox';
+import { ID_MAX_LENGTH } from '../../credits/amounts';
+import { LEDGER_ENTRY_TYPES } from '../../credits/entry-types';
+import type { CreditEntry } from '../../credits/history';
+import {
+  anyObject,
+  closed,
+  dateTime,
+  int,
+  ledgerPageQuery,
+  nullable,
+  oneOf,
+  text,
+  type Assignable,
+} from '../schemas';
+
+/** The schemas of GET /v1/credits/history (src/api/routes/credits.ts); the wallet's statement is its twin. */
+
+export const historyQuery = closed({
+  projectId: Type.Optional(text(ID_MAX_LENGTH)),
+  generationId: Type.Optional(text(ID_MAX_LENGTH)),
+  entryType: Type.Optional(oneOf(LEDGER_ENTRY_TYPES)),
+  from: Type.Optional(dateTime()),
+  to: Type.Optional(dateTime()),
+  ...ledgerPageQuery,
+});
+
+const signed = () => Type.Integer();
+
+const entrySchema = closed({
+  id: int(1),
+  entryType: oneOf(LEDGER_ENTRY_TYPES),
+  key: Type.String(),
+  credits: signed(),
+  reservedDelta: signed(),
+  balanceAfter: int(),
+  reservedAfter: int(),
+  usedDelta: signed(),
+  overageDelta: signed(),
+  projectId: nullable('string'),
+  generationId: nullable('string'),
+  reason: nullable('string'),
+  effectiveAt: dateTime(),
+  recordedAt: dateTime(),
+  detail: Type.Union([anyObject(), Type.Null()]),
+});
+
+export const historyPageSchema = closed({
+  data: Type.Array(entrySchema),
+  nextCursor: nullable('string'),
+});
+
+// The response is serialized through its closed schema, which would drop a field the domain gains
+// without a word: tsc holds the two together, both ways.
+type _EntrySchemaFitsDomain = Assignable<Static<typeof entrySchema>, CreditEntry>;
+type _EntryDomainFitsSchema = Assignable<CreditEntry, Static<typeof entrySchema>>;
