@@ -70,6 +70,8 @@ const WORKFLOW_SAFE = [
   'src/temporal/failures.ts',
   'src/db/refusal.ts',
   'src/db/seed/catalog.ts',
+  'src/invoices/ids.ts',
+  'src/invoices/error-codes.ts',
   ...BILLING_RULES,
   ...WALLET_RULES,
   ...USAGE_RULES,

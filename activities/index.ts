@@ -3,6 +3,7 @@ import type { Db } from '../src/db/pool';
 import { createGenerationActivities } from './generations';
 import { createBillingActivities } from './billing';
 import { createCreditPackActivities } from './credit-packs';
+import { createInvoiceActivities } from './invoices';
 import { createWalletActivities } from './wallet';
 import type { AdPlatforms } from '../src/ads/platform';
 import { createFakeAdPlatforms } from '../src/ads/fake';
@@ -17,6 +18,7 @@ export function createActivities(deps: { db: Db; stripe?: Stripe | undefined; ad
     ...createGenerationActivities(deps.db),
     ...createCreditPackActivities({ db: deps.db, stripe: deps.stripe }),
     ...createBillingActivities({ db: deps.db, stripe: deps.stripe }),
+    ...createInvoiceActivities(deps.db),
     ...createWalletActivities({
       db: deps.db,
       stripe: deps.stripe,

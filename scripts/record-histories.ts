@@ -59,7 +59,8 @@ export const WORKFLOW_HISTORIES = {
    * still waiting (a paused subscription has no period to close).
    */
   billing: {
-    currentVersion: 'v1',
+    // v2: the close issues the period's invoice, which collects the overage (patched 'invoice-at-close').
+    currentVersion: 'v2-invoices',
     scenarios: ['renewed', 'plan-changes', 'declined-renewal', 'paused-after-retries'],
   },
   /**

@@ -1,5 +1,6 @@
 import { BILLING_ERRORS } from './billing/error-codes';
 import { USAGE_ERRORS } from './invoices/usage-error-codes';
+import { INVOICE_ERRORS } from './invoices/error-codes';
 import { WALLET_ERRORS } from './wallet/error-codes';
 
 /** What a code means to whoever receives it: over HTTP, and to a Temporal retry policy. */
@@ -58,6 +59,8 @@ export const ERRORS = {
   ...WALLET_ERRORS,
   /** Metered usage (src/invoices/usage-error-codes.ts): unknown metrics, events outside the window. */
   ...USAGE_ERRORS,
+  /** Invoices (src/invoices/error-codes.ts). */
+  ...INVOICE_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -2,15 +2,18 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/billing';
+import type { InvoiceActivities } from '../activities/invoices';
 import { planChange, type ChangeRequest } from '../src/billing/changes';
 import { creditPeriodContaining, nextEvent } from '../src/billing/clock';
 import { afterFailedCharge } from '../src/billing/dunning';
 import type { ChargeLine } from '../src/billing/charges';
 import { changeKey, overageKey, renewalKey } from '../src/billing/ids';
+import { invoiceCollectionKey } from '../src/invoices/ids';
 import { cancel, pause, resubscribe, resume } from '../src/billing/lifecycle';
 import { overageCharge } from '../src/billing/overage';
 import type { Period } from '../src/billing/period';
@@ -59,6 +62,10 @@ const { closeCreditPeriod, expireRolledOver, setAllowance, revokeIncluded, saveS
     startToCloseTimeout: '1m',
     retry: { ...retry, maximumInterval: '5m' },
   });
+const { issueInvoice } = proxyActivities<InvoiceActivities>({
+  startToCloseTimeout: '1m',
+  retry: { ...retry, maximumInterval: '5m' },
+});
 
 /**
  * One org's subscription for its whole life (`org-billing:<orgId>`), continued as new at every credit
@@ -323,6 +330,25 @@ export async function orgBillingWorkflow(input: BillingWorkflowInput): Promise<v
     state.creditPeriod = next;
     state.rolloverExpiresAt = closed.rolloverExpiresAt ? new Date(closed.rolloverExpiresAt) : null;
     if (!running && state.rolloverExpiresAt) await stopIncluded(at);
+    // Since invoices: the period's invoice is issued at its close and collects the overage with the
+    // usage over allowance, as one charge keyed by its number. Runs from before charge overage alone.
+    if (patched('invoice-at-close')) {
+      const invoice = await issueInvoice({
+        orgId,
+        periodStart: iso(open.start),
+        periodEnd: iso(at),
+        at: iso(at),
+      });
+      if (invoice.dueCents === 0) return null;
+      return {
+        businessKey: invoiceCollectionKey(invoice.number),
+        kind: 'invoice',
+        amountCents: invoice.dueCents,
+        lines: [
+          { description: `Invoice ${invoice.number}: overage and usage`, amountCents: invoice.dueCents },
+        ],
+      };
+    }
     if (closed.overageCredits === 0) return null;
     const overage = overageCharge(closing.tier, closed.overageCredits);
     return {

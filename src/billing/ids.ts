@@ -7,7 +7,7 @@
 export const billingWorkflowId = (orgId: string): string => `org-billing:${orgId}`;
 
 /** The prefixes of every key the billing domain writes into Stripe metadata (its webhook owner's). */
-export const BILLING_KEY_PREFIXES = ['renewal:', 'overage:', 'plan-change:'] as const;
+export const BILLING_KEY_PREFIXES = ['renewal:', 'overage:', 'plan-change:', 'invoice:'] as const;
 
 const iso = (at: Date): string => at.toISOString();
 

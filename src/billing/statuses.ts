@@ -6,7 +6,7 @@
 export { INTERVALS as BILLING_INTERVALS, type Interval as BillingInterval } from './subscription';
 
 /** What a subscription charge was for: the simulator's and the invoice's `kind`. */
-export const CHARGE_KINDS = ['renewal', 'overage', 'upgrade', 'refund'] as const;
+export const CHARGE_KINDS = ['renewal', 'overage', 'upgrade', 'refund', 'invoice'] as const;
 export type ChargeKind = (typeof CHARGE_KINDS)[number];
 
 export const CHARGE_STATUSES = ['pending', 'succeeded', 'failed'] as const;

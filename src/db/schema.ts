@@ -5,6 +5,7 @@ import type { BillingMode, BillingStatus } from '../orgs/statuses';
 import type { PurchaseStatus } from '../credit-packs/statuses';
 import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statuses';
 import type { UsageDatabase } from '../invoices/usage-tables';
+import type { InvoicesDatabase } from '../invoices/tables';
 import type { WalletDatabase } from '../wallet/tables';
 
 /**
@@ -228,8 +229,9 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-/** Every table; the wallet's and usage's are declared by their domains (src/wallet/tables.ts, src/invoices/usage-tables.ts). */
-export interface Database extends WalletDatabase, UsageDatabase {
+/** Every table; the wallet's, usage's and invoices' are declared by their domains (src/wallet/tables.ts,
+ * src/invoices/usage-tables.ts, src/invoices/tables.ts). */
+export interface Database extends WalletDatabase, UsageDatabase, InvoicesDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;

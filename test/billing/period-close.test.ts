@@ -15,7 +15,12 @@ import { DAY, eventually, useBillingHarness } from './harness';
 const harness = useBillingHarness();
 
 /** The period close's activities, each able to lose its answer once after its work committed. */
-const CLOSE_ACTIVITIES = ['closeCreditPeriod', 'chargeSubscription', 'saveSubscription'] as const;
+const CLOSE_ACTIVITIES = [
+  'closeCreditPeriod',
+  'issueInvoice',
+  'chargeSubscription',
+  'saveSubscription',
+] as const;
 
 /**
  * The activities, with `name` failing once right after its real work succeeded, on its first call for a
@@ -58,7 +63,7 @@ const subscribedOrg = (taskQueue: string, tier = 'pro') => harness.subscribed(ta
 
 describe('a credit period close', () => {
   it.each(CLOSE_ACTIVITIES)(
-    'charges once and grants once when %s loses its answer after committing',
+    'charges once, grants once and invoices once when %s loses its answer after committing',
     async (name) => {
       const taskQueue = freshTaskQueue();
       let anchor = new Date(8.64e15);
@@ -99,6 +104,13 @@ describe('a credit period close', () => {
           .where('entry_type', '=', 'period_close')
           .execute();
         expect(closes).toHaveLength(1);
+        // The close issued the period's invoice, once, even when issuing lost its answer.
+        const invoices = await harness.h.t.db
+          .selectFrom('invoices')
+          .select(['period_start', 'period_end'])
+          .where('org_id', '=', org.orgId)
+          .execute();
+        expect(invoices).toEqual([{ period_start: org.anchor, period_end: expect.any(Date) }]);
         const snapshot = await getCreditsSnapshot(harness.h.t.db, org.orgId);
         expect(snapshot.includedThisPeriod).toBe(1000);
         expect(snapshot.includedRemaining).toBe(2000);

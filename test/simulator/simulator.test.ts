@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renewalBoundary, renewalPeriodContaining } from '../../src/billing/clock';
-import { changeKey, overageKey, renewalKey } from '../../src/billing/ids';
+import { changeKey, renewalKey } from '../../src/billing/ids';
 import { overageCharge } from '../../src/billing/overage';
 import type { Period } from '../../src/billing/period';
 import { planPrice, TIER_PRICES, yearlyCents } from '../../src/billing/prices';
@@ -245,13 +245,13 @@ describe('layers-billing simulate: the engine', { timeout: 120_000 }, () => {
     const feb29 = d('2028-02-29T10:00:00Z');
     expect(t.charges.map((c) => [c.at, c.kind, c.amountCents, c.status, c.businessKey])).toEqual([
       [t.periods[0]!.start, 'renewal', price('plus'), 'succeeded', renewalKey(orgId, d(t.periods[0]!.start))],
-      // The closed period's overage, then the next month, both at the close.
+      // The closed period's invoice collects its overage, then the next month is charged, both at the close.
       [
         iso(feb29),
-        'overage',
+        'invoice',
         overageCharge('plus', capture.overage).amountCents,
         'succeeded',
-        overageKey(orgId, d(t.periods[0]!.start)),
+        expect.stringMatching(/^invoice:LB-2028-\d{6}$/),
       ],
       [iso(feb29), 'renewal', price('plus'), 'succeeded', renewalKey(orgId, feb29)],
       ['2028-03-31T10:00:00.000Z', 'renewal', price('plus'), 'succeeded', expect.any(String)],

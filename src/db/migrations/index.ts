@@ -8,6 +8,7 @@ import * as billing from './2026_11_21_0006_billing';
 import * as wallet from './2026_11_21_0007_wallet';
 import * as walletEngine from './2026_11_22_0008_wallet_engine';
 import * as usage from './2026_11_22_0010_usage';
+import * as invoices from './2026_11_22_0011_invoices';
 
 /**
  * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0007_wallet': wallet,
   '2026_11_22_0008_wallet_engine': walletEngine,
   '2026_11_22_0010_usage': usage,
+  '2026_11_22_0011_invoices': invoices,
 };
