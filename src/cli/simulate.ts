@@ -4,18 +4,20 @@ import { parseScenario, ScenarioError, type Scenario } from '../simulator/scenar
 
 export const SIMULATE_SUMMARY = 'run a scenario on the real engine, time-skipped, as a JSON timeline';
 
-export const SIMULATE_HELP = `usage: layers-billing simulate --scenario <file> [--out <file>] [--trace]
+export const SIMULATE_HELP = `usage: layers-billing simulate --scenario <file> [--out <file>] [--invoices <dir>] [--trace]
 
 ${SIMULATE_SUMMARY}.
 
 Runs the real billing, generation and credit-pack workflows and activities on Temporal's time-skipping
 test server, against a scratch PostgreSQL database (created on DATABASE_URL's server, else on
 127.0.0.1:5432, else in an embedded PostgreSQL; dropped at the end) and localstripe, and prints the
-timeline as JSON: periods, charges, prices, finalSnapshot, ledgerDrift and what each event did.
+timeline as JSON: periods, charges, invoices, prices, finalSnapshot, wallet (agency orgs), ledgerDrift and
+what each event did.
 
 options:
   --scenario <file>  the scenario, JSON (required; see "Simulator" in the README)
   --out <file>       write the timeline there instead of stdout (stdout then gets a one-line summary)
+  --invoices <dir>   write each invoice the run issued there as <number>.pdf and <number>.csv
   --trace            each step and its wall time on stderr
   --help             this text
 
@@ -35,11 +37,16 @@ export async function runSimulateCommand(argv: string[], io: SimulateIo): Promis
     io.stdout(`${SIMULATE_HELP}\n`);
     return 0;
   }
-  let values: { scenario?: string; out?: string; trace?: boolean };
+  let values: { scenario?: string; out?: string; invoices?: string; trace?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { scenario: { type: 'string' }, out: { type: 'string' }, trace: { type: 'boolean' } },
+      options: {
+        scenario: { type: 'string' },
+        out: { type: 'string' },
+        invoices: { type: 'string' },
+        trace: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -69,12 +76,13 @@ export async function runSimulateCommand(argv: string[], io: SimulateIo): Promis
       serverUrl: io.env.DATABASE_URL || undefined,
       signal: aborts.signal,
       trace: values.trace ? (line) => io.stderr(`[simulate] ${line}\n`) : undefined,
+      invoicesDir: values.invoices,
     });
     const json = `${JSON.stringify(timeline, null, 2)}\n`;
     if (values.out) {
       await writeFile(values.out, json);
       io.stdout(
-        `${JSON.stringify({ out: values.out, periods: timeline.periods.length, charges: timeline.charges.length, ledgerDrift: timeline.ledgerDrift })}\n`,
+        `${JSON.stringify({ out: values.out, periods: timeline.periods.length, charges: timeline.charges.length, invoices: timeline.invoices.length, ledgerDrift: timeline.ledgerDrift })}\n`,
       );
     } else io.stdout(json);
     if (timeline.ledgerDrift > 0) {

@@ -4,11 +4,12 @@ import type { InvoiceLineInput, InvoiceOrg, InvoicePayment } from './document';
 import { PLATFORM_LABELS } from './labels';
 import type { PeriodLegs } from './legs';
 
-/** One metric's usage over the plan's allowance in the period, priced (./usage-rules.ts). */
+/** One metric's usage over the plan's allowance in the period, priced (./period-usage.ts). */
 export interface UsageLeg {
   metric: string;
   overQuantity: number;
-  unitCents: number;
+  /** What was over and at what rate, in words: the pro-rata price has no whole unit price. */
+  description: string;
   amountCents: number;
 }
 
@@ -130,10 +131,9 @@ export function assembleInvoice(legs: PeriodLegs, usage: readonly UsageLeg[]): A
     if (u.overQuantity <= 0) continue;
     lines.push({
       kind: 'usage_overage',
-      description: `${u.metric.replaceAll('_', ' ')} over the plan's allowance`,
+      description: u.description,
       metric: u.metric,
       quantity: u.overQuantity,
-      unitCents: u.unitCents,
       amountCents: u.amountCents,
     });
     dueCents += u.amountCents;

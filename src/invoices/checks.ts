@@ -63,7 +63,9 @@ function lineProblems(line: InvoiceLine, at: string, kind: DocumentKind, mode: I
       p.push(`${at}.amountCents: must be quantity × unitCents (${line.quantity} × ${line.unitCents})`);
     }
   }
-  if ((line.kind === 'credits_overage' || line.kind === 'usage_overage') && line.unitCents === undefined) {
+  // Usage is priced pro rata per block (8 ¢ per 1,000 events, rounded once), so its lines carry the
+  // quantity and the rate in words, with no whole unit price; credit overage always has one.
+  if (line.kind === 'credits_overage' && line.unitCents === undefined) {
     p.push(`${at}.unitCents: overage is priced per unit`);
   }
   if (PAID_BY[line.kind] === 'none' && line.amountCents !== 0) {

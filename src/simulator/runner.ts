@@ -33,6 +33,8 @@ import {
 } from './timeline';
 import { isWalletEvent, SimulatedWallet } from './wallet-driver';
 import { readTimelineWallet } from './wallet-timeline';
+import { readInvoices, timelineInvoice, writeInvoiceFiles } from './invoice-timeline';
+import { recordUsage } from '../invoices/usage';
 
 export interface SimulationOptions {
   /** The PostgreSQL server to create the scratch database on (any database on it); default: the local one. */
@@ -43,6 +45,8 @@ export interface SimulationOptions {
   settleTimeoutMs?: number;
   /** Told what the run does and how long each step takes (wall time): the CLI's --trace. */
   trace?: (line: string) => void;
+  /** Writes each issued invoice's PDF and CSV into this folder (the CLI's --invoices). */
+  invoicesDir?: string;
 }
 
 /** Localstripe test cards: a fresh PaymentMethod per switch, since an attach is idempotent per card. */
@@ -349,6 +353,15 @@ class Run {
       );
       return { outcome: purchase.status };
     }
+    if ('usage' in event) {
+      const usage = {
+        ...event.usage,
+        occurredAt: at,
+        idempotencyKey: `simulator-event-${index}`,
+      };
+      const recorded = await recordUsage(this.db, orgId, [usage], at);
+      return { outcome: recorded.recorded === 1 ? 'recorded' : 'duplicate' };
+    }
     if ('card' in event) {
       const attached = await this.newCard(index, event.card);
       await this.wallet?.cardAttached();
@@ -391,8 +404,8 @@ class Run {
 
   private async timeline(): Promise<Timeline> {
     const { db, orgId } = this;
-    const [periods, charges, purchases, finalSnapshot, wallet, drift, walletDrift, saves] = await Promise.all(
-      [
+    const [periods, charges, purchases, finalSnapshot, wallet, drift, walletDrift, saves, invoices] =
+      await Promise.all([
         listCreditPeriods(db, orgId),
         listCharges(db, orgId),
         db.selectFrom('credit_pack_purchases').selectAll().where('org_id', '=', orgId).execute(),
@@ -401,14 +414,16 @@ class Run {
         findDrift(db),
         findWalletDrift(db),
         subscriptionSaves(this.env.client, billingWorkflowId(orgId), this.firstRunId!),
-      ],
-    );
+        readInvoices(db, orgId),
+      ]);
+    if (this.opts.invoicesDir) await writeInvoiceFiles(this.opts.invoicesDir, invoices);
     return {
       periods: timelinePeriods(periods, saves),
       charges: timelineCharges(charges, purchases, this.purchaseTimes),
       prices: timelinePrices(),
       finalSnapshot,
       ...(wallet ? { wallet } : {}),
+      invoices: invoices.map(timelineInvoice),
       ledgerDrift: drift.length + walletDrift.length,
       events: this.events,
     };

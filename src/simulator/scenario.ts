@@ -9,6 +9,8 @@ import { actualCostCeiling } from '../credits/ceiling';
 import { GENERATION_FORMATS, type GenerationFormat } from '../credits/formats';
 import { GENERATION_FORMAT_ROWS } from '../db/seed/catalog';
 import { DomainError } from '../errors';
+import { USAGE_METRICS } from '../invoices/usage-metrics';
+import { MAX_USAGE_QUANTITY } from '../invoices/usage-rules';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
 import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
 import { MINIMUM_TOP_UP_CENTS } from '../wallet/auto-top-up';
@@ -81,6 +83,11 @@ const EVENT_KINDS = {
   }),
   /** New wallet settings, merged with the current ones as PUT /v1/wallet/* would. */
   wallet: walletSettings(),
+  /** Metered usage, as POST /v1/usage records it (a batch of one): billed over the allowance at the close. */
+  usage: closed({
+    metric: oneOf(USAGE_METRICS),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_USAGE_QUANTITY }),
+  }),
 } as const;
 
 export type EventKind = keyof typeof EVENT_KINDS;

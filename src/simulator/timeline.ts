@@ -10,6 +10,7 @@ import type { CreditsSnapshot } from '../credits/snapshot';
 import type { BillingStatus } from '../orgs/statuses';
 import type { SubscriptionSave } from './history';
 import type { EventKind } from './scenario';
+import type { TimelineInvoice } from './invoice-timeline';
 import type { TimelineWallet } from './wallet-timeline';
 
 /**
@@ -25,6 +26,8 @@ export interface Timeline {
   finalSnapshot: CreditsSnapshot;
   /** An agency org's wallet (issue 10); absent for a BYO org, which has none. */
   wallet?: TimelineWallet;
+  /** The invoice each period close issued, in number order (issue 11). */
+  invoices: TimelineInvoice[];
   /**
    * Balance columns the ledgers do not explain (src/credits/reconcile.ts findDrift and, for the wallet,
    * src/wallet/reconcile.ts findWalletDrift): 0 when sound.

@@ -202,7 +202,7 @@ describe('the invariants (invoiceProblems)', () => {
     expect(invoiceProblems(owed)).toContainEqual(expect.stringMatching(/^totals\.owedCents/));
   });
 
-  it('refuses a unit price that does not multiply out, and overage without one', () => {
+  it('refuses a unit price that does not multiply out, and credit overage without one', () => {
     expect(
       problemsOf(agencyInput(), (i) => {
         const overage = i.lines.find((l) => l.kind === 'credits_overage') as { unitCents?: number };
@@ -211,9 +211,15 @@ describe('the invariants (invoiceProblems)', () => {
     ).toEqual([expect.stringMatching(/amountCents: must be quantity × unitCents \(1250 × 11\)/)]);
     expect(
       problemsOf(agencyInput(), (i) => {
-        delete (i.lines.find((l) => l.kind === 'usage_overage') as { unitCents?: number }).unitCents;
+        delete (i.lines.find((l) => l.kind === 'credits_overage') as { unitCents?: number }).unitCents;
       }),
     ).toEqual([expect.stringMatching(/unitCents: overage is priced per unit/)]);
+    // Usage is priced pro rata per block: its line may say the rate in words instead.
+    expect(
+      problemsOf(agencyInput(), (i) => {
+        delete (i.lines.find((l) => l.kind === 'usage_overage') as { unitCents?: number }).unitCents;
+      }),
+    ).toEqual([]);
   });
 
   it('refuses fractional, negative or unsafe quantities and amounts', () => {

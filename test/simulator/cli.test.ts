@@ -54,6 +54,7 @@ describe('layers-billing simulate', { timeout: 180_000 }, () => {
       'charges',
       'prices',
       'finalSnapshot',
+      'invoices',
       'ledgerDrift',
       'events',
     ]);
@@ -86,7 +87,7 @@ describe('layers-billing simulate', { timeout: 180_000 }, () => {
       out,
     ]);
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toEqual({ out, periods: 0, charges: 1, ledgerDrift: 0 });
+    expect(JSON.parse(res.stdout)).toEqual({ out, periods: 0, charges: 1, invoices: 0, ledgerDrift: 0 });
     const t = JSON.parse(readFileSync(out, 'utf8'));
     expect(t.finalSnapshot).toMatchObject({ subscriptionTier: 'plus', billingStatus: 'active' });
   });
@@ -138,7 +139,7 @@ describe('layers-billing simulate', { timeout: 180_000 }, () => {
     const help = await simulate(['--help']);
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(
-      /usage: layers-billing simulate --scenario <file> \[--out <file>\] \[--trace\]/,
+      /usage: layers-billing simulate --scenario <file> \[--out <file>\] \[--invoices <dir>\] \[--trace\]/,
     );
   });
 });
