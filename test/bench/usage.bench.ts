@@ -12,8 +12,13 @@
  * Each client is one org's SDK (its own org and key). Every event must be recorded exactly once: the
  * row count is checked at the end and a shortfall sets a non-zero exit code.
  *
- * The report is built of sections, each printing its lines and adding one key to the last line's JSON;
- * `ingest` is the only one so far (invoice generation time is to join it as a second section).
+ * The report is built of sections, each printing its lines and adding one key to the last line's JSON:
+ *  - `ingest`: the above;
+ *  - `invoice`: issuing the invoice of one agency org's period with 100,000 ledger rows in it (50,000
+ *    credit captures over 20 projects, 25,000 platform bills of two wallet legs each over 3 platforms),
+ *    median of 5 orgs, beside the baseline of the same work's floor in the same database: the plain
+ *    GROUP BY queries over the same rows that any invoice must at least run. Rendering the PDF and the
+ *    CSV of the result is timed apart.
  * Never run by the tests, and nothing asserts its timings.
  */
 import { fork } from 'node:child_process';
@@ -25,7 +30,12 @@ import { sql } from 'kysely';
 import { buildApi } from '../../src/api/server';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createDb, type Db } from '../../src/db/pool';
+import { closeCreditPeriod } from '../../src/credits/periods';
+import { renderInvoiceCsv } from '../../src/invoices/csv';
+import { issuePeriodInvoice } from '../../src/invoices/issue';
+import { renderInvoicePdf } from '../../src/invoices/pdf';
 import { MAX_USAGE_EVENTS_PER_BATCH } from '../../src/invoices/usage-rules';
+import { createOrganization, createProject } from '../../src/orgs/orgs';
 import { databaseUrl, withAdmin } from '../support/postgres';
 import { makeOrgWithKey, NO_RATE_LIMITS } from '../support/fixtures';
 import type { UsageLoadOptions, UsageLoadResult } from './usage-load';
@@ -156,7 +166,123 @@ const ingest: Section = async ({ db, baseUrl, orgs }) => {
   };
 };
 
-const SECTIONS: Record<string, Section> = { ingest };
+const INVOICE_ORGS = 5;
+const CAPTURES = 50_000;
+const BILLS = 25_000;
+const PROJECTS = 20;
+const PERIOD = { start: new Date('2026-03-01T00:00:00Z'), end: new Date('2026-04-01T00:00:00Z') };
+
+/** One agency org with its period's 100,000 ledger rows written in bulk, then its credit period closed. */
+async function bulkPeriod(db: Db, n: number): Promise<string> {
+  const org = await createOrganization(db, {
+    name: `Bench ${n}`,
+    tier: 'team',
+    mode: 'agency',
+    anchor: PERIOD.start,
+  });
+  const projects = [org.projectId];
+  for (let i = 1; i < PROJECTS; i++) projects.push((await createProject(db, org.orgId, `P${i}`)).projectId);
+  // Captures as the ledger function writes them (deltas only: the balance row is not the point here).
+  await sql`
+    INSERT INTO credit_ledger (org_id, entry_type, idempotency_key, generation_id, project_id,
+        included_delta, prepaid_delta, reserved_delta, used_delta, overage_delta)
+    SELECT ${org.orgId}, 'capture', 'bench-capture:' || g, 'gen_' || g, (${projects}::text[])[1 + g % ${PROJECTS}],
+        -(g % 7), -(g % 3), 0, (g % 7) + (g % 3) + (g % 5), g % 5
+      FROM generate_series(1, ${CAPTURES}) g`.execute(db);
+  await sql`
+    WITH bills AS (
+      SELECT g, (${projects}::text[])[1 + g % ${PROJECTS}] AS project,
+        (ARRAY['meta', 'tiktok', 'google'])[1 + g % 3] AS platform, 100 + g % 900 AS spend,
+        ${PERIOD.start}::timestamptz + (g * interval '100 seconds') AS at
+      FROM generate_series(1, ${BILLS}) g),
+    debits AS (
+      INSERT INTO wallet_debits (org_id, platform, external_id, project_id, spend_cents, fee_cents, fee_bps,
+          occurred_at, balance_after_cents, crossed_threshold, crossed_floor)
+        SELECT ${org.orgId}, platform, 'bench-bill-' || g, project, spend, spend / 20, 500, at, 0, false, false
+        FROM bills)
+    INSERT INTO wallet_ledger (org_id, entry_type, idempotency_key, balance_delta, project_id, platform,
+        external_id, effective_at)
+      SELECT ${org.orgId}, kind, 'bench-' || kind || ':' || g, CASE kind WHEN 'spend' THEN -spend ELSE -(spend / 20) END,
+        project, platform, 'bench-bill-' || g, at
+      FROM bills, unnest(ARRAY['spend', 'fee']) kind`.execute(db);
+  await closeCreditPeriod(db, {
+    orgId: org.orgId,
+    periodStart: PERIOD.start,
+    at: PERIOD.end,
+    nextPeriodEnd: new Date('2026-05-01T00:00:00Z'),
+    allowance: 0,
+    rollover: { days: 0, cap: 0 },
+  });
+  return org.orgId;
+}
+
+/** The floor: the period's rows grouped as the invoice groups them, and nothing else. */
+async function floorQueries(db: Db, orgId: string): Promise<void> {
+  await sql`SELECT project_id, sum(included_delta), sum(prepaid_delta), sum(overage_delta) FROM credit_ledger
+    WHERE org_id = ${orgId} AND entry_type = 'capture' GROUP BY project_id`.execute(db);
+  await sql`SELECT project_id, platform, count(*), sum(spend_cents), sum(fee_cents) FROM wallet_debits
+    WHERE org_id = ${orgId} AND occurred_at >= ${PERIOD.start} AND occurred_at < ${PERIOD.end}
+    GROUP BY project_id, platform`.execute(db);
+  await sql`SELECT sum(balance_delta) FROM wallet_ledger WHERE org_id = ${orgId} AND effective_at < ${PERIOD.end}`.execute(
+    db,
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const timedMs = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+
+const invoice: Section = async ({ db }) => {
+  const orgIds: string[] = [];
+  for (let i = 0; i < INVOICE_ORGS + 1; i++) orgIds.push(await bulkPeriod(db, i));
+  await sql`ANALYZE credit_ledger, wallet_debits, wallet_ledger`.execute(db);
+  // The first org warms the code paths (and is not counted).
+  const issueMs: number[] = [];
+  const floorMs: number[] = [];
+  const pdfMs: number[] = [];
+  const csvMs: number[] = [];
+  let lines = 0;
+  for (const [i, orgId] of orgIds.entries()) {
+    const f = await timedMs(() => floorQueries(db, orgId));
+    let issued: Awaited<ReturnType<typeof issuePeriodInvoice>> | undefined;
+    const ms = await timedMs(async () => {
+      issued = await issuePeriodInvoice(db, {
+        orgId,
+        periodStart: PERIOD.start,
+        periodEnd: PERIOD.end,
+        at: PERIOD.end,
+      });
+    });
+    const pdf = await timedMs(() => renderInvoicePdf(issued!.invoice));
+    const csv = await timedMs(async () => renderInvoiceCsv(issued!.invoice));
+    if (i === 0) continue;
+    floorMs.push(f);
+    issueMs.push(ms);
+    pdfMs.push(pdf);
+    csvMs.push(csv);
+    lines = issued!.invoice.lines.length;
+  }
+  const result = {
+    headline: 'ratio = issuing the invoice (read legs, assemble, number, store) / the floor GROUP BY queries',
+    ledgerRowsPerPeriod: CAPTURES + 2 * BILLS,
+    lines,
+    issueMs: round2(median(issueMs)),
+    floorMs: round2(median(floorMs)),
+    ratio: round2(median(issueMs) / median(floorMs)),
+    pdfMs: round2(median(pdfMs)),
+    csvMs: round2(median(csvMs)),
+  };
+  console.log(
+    `invoice   ${result.ledgerRowsPerPeriod} ledger rows, ${lines} lines: issued in ${result.issueMs} ms | floor ` +
+      `${result.floorMs} ms | ratio ${result.ratio} | PDF ${result.pdfMs} ms, CSV ${result.csvMs} ms (medians of ${INVOICE_ORGS})`,
+  );
+  return result;
+};
+
+const SECTIONS: Record<string, Section> = { ingest, invoice };
 
 async function main(): Promise<void> {
   const name = `layers_bench_usage_${randomBytes(4).toString('hex')}`;
