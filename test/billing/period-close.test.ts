@@ -4,7 +4,9 @@ import { createActivities, type Activities } from '../../activities/index';
 import { listCharges } from '../../src/billing/charges';
 import { billingWorkflowId, renewalKey } from '../../src/billing/ids';
 import { planPrice } from '../../src/billing/prices';
-import { getCreditsSnapshot } from '../../src/credits/ledger';
+import { overageCharge } from '../../src/billing/overage';
+import { captureCredits, getCreditsSnapshot, reserveCredits } from '../../src/credits/ledger';
+import { invoiceCollectionKey } from '../../src/invoices/ids';
 import { createGenerationClient } from '../../src/generations/client';
 import { routeStripeEvent } from '../../src/stripe/webhooks';
 import { workflowBundle } from '../../src/temporal/worker';
@@ -118,6 +120,48 @@ describe('a credit period close', () => {
       });
     },
   );
+
+  it("collects the invoice's overage once when the charge loses its answer after Stripe took it", async () => {
+    const taskQueue = freshTaskQueue();
+    let anchor = new Date(8.64e15);
+    const activities = losingAnswerOnce(
+      createActivities({ db: harness.h.t.db, stripe: harness.h.stripe }),
+      'chargeSubscription',
+      () => anchor,
+    );
+    await withWorker(taskQueue, activities, async () => {
+      const org = await subscribedOrg(taskQueue);
+      anchor = org.anchor;
+      await eventually(async () => expect(await listCharges(harness.h.t.db, org.orgId)).toHaveLength(1));
+      // Pro's 1,000 included credits, then 200 more: overage the close's invoice collects.
+      const generationId = `gen_${org.orgId}_over`;
+      await reserveCredits(harness.h.t.db, { ...org, generationId, format: 'video_remix' });
+      await captureCredits(harness.h.t.db, { orgId: org.orgId, generationId, actualCredits: 1200 });
+      await harness.h.env.sleep(31 * DAY + 1000);
+      const overage = overageCharge('pro', 200).amountCents;
+      await eventually(async () =>
+        expect((await listCharges(harness.h.t.db, org.orgId)).map((c) => [c.kind, c.status])).toEqual([
+          ['renewal', 'succeeded'],
+          ['invoice', 'succeeded'],
+          ['renewal', 'succeeded'],
+        ]),
+      );
+      const [invoice] = await harness.h.t.db
+        .selectFrom('invoices')
+        .selectAll()
+        .where('org_id', '=', org.orgId)
+        .execute();
+      expect(invoice).toMatchObject({ due_cents: overage });
+      const intents = await harness.h.stripe.paymentIntents
+        .list({ customer: org.customerId!, limit: 100 })
+        .autoPagingToArray({ limit: 100 });
+      const collections = intents.filter(
+        (pi) => pi.metadata.businessKey === invoiceCollectionKey(invoice!.number),
+      );
+      expect(collections.map((pi) => [pi.amount, pi.status])).toEqual([[overage, 'succeeded']]);
+      expect(activities.lost()).toBe(true);
+    });
+  });
 
   it('leaves running generations their holds, and charges them in full after the close', async () => {
     const taskQueue = freshTaskQueue();
