@@ -7,6 +7,9 @@
 export const invoiceKey = (orgId: string, periodStart: Date): string =>
   `invoice-period:${orgId}:${periodStart.toISOString()}`;
 
+/** The credit note correcting invoice `number`: one per invoice. */
+export const creditNoteKey = (number: string): string => `credit-note:${number}`;
+
 /** The billing_charges key (and Stripe business key) of what invoice `number` collects. */
 export const invoiceCollectionKey = (number: string): string => `invoice:${number}`;
 

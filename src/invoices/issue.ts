@@ -1,25 +1,25 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import { DomainError } from '../errors';
 import { assembleInvoice, type UsageLeg } from './assemble';
-import { issueInvoice } from './checks';
+import { issueInvoice, type InvoiceInput } from './checks';
 import { invoiceNumber, type Invoice } from './document';
-import { invoiceKey } from './ids';
+import { creditNoteKey, invoiceKey } from './ids';
 import { readPeriodLegs } from './legs';
 import { periodUsage } from './period-usage';
 
 export interface IssuedInvoice {
   number: string;
   dueCents: number;
-  /** True when the period's invoice had been issued already (a retried activity, a second close). */
+  /** True when the document had been issued already (a retried activity, a second close, a repeat). */
   duplicate: boolean;
   invoice: Invoice;
 }
 
 /**
  * Issues the invoice of a closed period: built from its ledger legs, numbered from the one sequence and
- * stored, immutable, in one transaction. The number is taken by updating the sequence's row in that
- * transaction, so a failed issue gives it back and concurrent issues take consecutive numbers: no gaps.
- * Idempotent per (org, period start): a repeat returns the invoice already issued.
+ * stored, immutable, in one transaction. Idempotent per (org, period start): a repeat returns the
+ * invoice already issued.
  */
 export async function issuePeriodInvoice(
   db: Db,
@@ -37,6 +37,97 @@ export async function issuePeriodInvoice(
   });
   const usage: UsageLeg[] = await periodUsage(db, legs);
   const assembled = assembleInvoice(legs, usage);
+  return issueNumbered(db, {
+    key,
+    orgId: input.orgId,
+    dueCents: assembled.dueCents,
+    document: {
+      kind: 'invoice',
+      org: assembled.org,
+      periodStart: input.periodStart.toISOString(),
+      periodEnd: input.periodEnd.toISOString(),
+      issuedAt: input.at.toISOString(),
+      lines: assembled.lines,
+      payments: assembled.payments,
+      walletBalanceEndCents: assembled.walletBalanceEndCents,
+    },
+  });
+}
+
+/**
+ * Corrects an issued invoice with a credit note that reverses every line that cost something, numbered
+ * from the same sequence and naming the invoice; the invoice itself never changes. One per invoice: a
+ * repeat returns the credit note already issued. The note is the document; any refund of what the
+ * invoice collected is a payment of its own.
+ */
+export async function issueCreditNote(
+  db: Db,
+  input: { orgId: string; number: string; reason: string; at: Date },
+): Promise<IssuedInvoice> {
+  const reason = input.reason.trim();
+  if (reason.length === 0 || reason.length > 500) {
+    throw new DomainError('VALIDATION_FAILED', 'reason: say why, in 1 to 500 characters', {
+      field: 'reason',
+    });
+  }
+  const corrected = await db
+    .selectFrom('invoices')
+    .select(['document', 'kind'])
+    .where('org_id', '=', input.orgId)
+    .where('number', '=', input.number)
+    .executeTakeFirst();
+  if (!corrected)
+    throw new DomainError('INVOICE_NOT_FOUND', `no invoice ${input.number} for this organization`);
+  if (corrected.kind !== 'invoice') {
+    throw new DomainError('VALIDATION_FAILED', `number: ${input.number} is a credit note, not an invoice`, {
+      field: 'number',
+    });
+  }
+  const key = creditNoteKey(input.number);
+  const existing = await findByKey(db, key);
+  if (existing) return existing;
+  const invoice = corrected.document;
+  return issueNumbered(db, {
+    key,
+    orgId: input.orgId,
+    dueCents: 0,
+    correctsNumber: input.number,
+    document: {
+      kind: 'credit_note',
+      correctsNumber: input.number,
+      memo: reason,
+      org: invoice.org,
+      periodStart: invoice.periodStart,
+      periodEnd: invoice.periodEnd,
+      issuedAt: input.at.toISOString(),
+      lines: invoice.lines
+        .filter((l) => l.amountCents !== 0)
+        .map(({ paidBy: _paidBy, ...line }) => ({
+          ...line,
+          amountCents: 0 - line.amountCents,
+          ...(line.unitCents !== undefined ? { unitCents: 0 - line.unitCents } : {}),
+        })),
+      payments: [],
+    },
+  });
+}
+
+/**
+ * Takes the next number and stores the document in one transaction. The number comes from updating the
+ * sequence's row, so a failed issue gives it back and concurrent issues queue for consecutive numbers:
+ * no gaps. Two issues of one key at once: the loser's transaction, number and all, rolls back, and it
+ * answers with the winner's document.
+ */
+async function issueNumbered(
+  db: Db,
+  input: {
+    key: string;
+    orgId: string;
+    dueCents: number;
+    correctsNumber?: string;
+    document: Omit<InvoiceInput, 'number'>;
+  },
+): Promise<IssuedInvoice> {
   try {
     return await db.transaction().execute(async (tx) => {
       const { last_sequence: sequence } = await tx
@@ -44,39 +135,29 @@ export async function issuePeriodInvoice(
         .set({ last_sequence: sql`last_sequence + 1` })
         .returning('last_sequence')
         .executeTakeFirstOrThrow();
-      const invoice = issueInvoice({
-        number: invoiceNumber(input.at.getUTCFullYear(), sequence),
-        kind: 'invoice',
-        org: assembled.org,
-        periodStart: input.periodStart.toISOString(),
-        periodEnd: input.periodEnd.toISOString(),
-        issuedAt: input.at.toISOString(),
-        lines: assembled.lines,
-        payments: assembled.payments,
-        walletBalanceEndCents: assembled.walletBalanceEndCents,
-      });
+      const number = invoiceNumber(new Date(input.document.issuedAt).getUTCFullYear(), sequence);
+      const invoice = issueInvoice({ ...input.document, number });
       await tx
         .insertInto('invoices')
         .values({
-          number: invoice.number,
+          number,
           sequence,
           org_id: input.orgId,
-          kind: 'invoice',
-          corrects_number: null,
-          business_key: key,
-          period_start: input.periodStart,
-          period_end: input.periodEnd,
+          kind: invoice.kind,
+          corrects_number: input.correctsNumber ?? null,
+          business_key: input.key,
+          period_start: new Date(invoice.periodStart),
+          period_end: new Date(invoice.periodEnd),
           total_cents: invoice.totals.totalCents,
-          due_cents: assembled.dueCents,
+          due_cents: input.dueCents,
           document: JSON.stringify(invoice),
-          issued_at: input.at,
+          issued_at: new Date(invoice.issuedAt),
         })
         .execute();
-      return { number: invoice.number, dueCents: assembled.dueCents, duplicate: false, invoice };
+      return { number, dueCents: input.dueCents, duplicate: false, invoice };
     });
   } catch (err) {
-    // Two issues of one period at once: the loser's transaction (and its number) rolled back.
-    const raced = await findByKey(db, key);
+    const raced = await findByKey(db, input.key);
     if (raced) return raced;
     throw err;
   }

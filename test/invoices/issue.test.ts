@@ -7,7 +7,7 @@ import { captureCredits, reserveCredits } from '../../src/credits/ledger';
 import { closeCreditPeriod } from '../../src/credits/periods';
 import type { Db } from '../../src/db/pool';
 import type { Invoice } from '../../src/invoices/document';
-import { issuePeriodInvoice } from '../../src/invoices/issue';
+import { issueCreditNote, issuePeriodInvoice } from '../../src/invoices/issue';
 import { createOrganization, createProject } from '../../src/orgs/orgs';
 import { creditWire, recordSpend } from '../../src/wallet/ledger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -84,7 +84,11 @@ async function agencyMonth(db: Db) {
     packId: 'pack_100',
     idempotencyKey: 'pack-1',
   });
-  await completePurchase(db, { orgId: org.orgId, purchaseId: pack.id, paymentIntentId: 'pi_pack' });
+  await completePurchase(db, {
+    orgId: org.orgId,
+    purchaseId: pack.id,
+    paymentIntentId: `pi_pack_${org.orgId}`,
+  });
 
   // Pro's 1,000 included and the pack's 100 cover the first captures; the rest is overage.
   await generate(db, org.orgId, [evergreen, spring, evergreen, spring, evergreen, spring], 700);
@@ -188,7 +192,7 @@ describe("a closed period's invoice", () => {
         .filter((p) => p.kind === 'collection')
         .map((p) => p.reference)
         .sort(),
-    ).toEqual(['pi_pack', 'pi_renewal']);
+    ).toEqual([`pi_pack_${m.orgId}`, 'pi_renewal']);
     expect(invoice.payments.filter((p) => p.kind === 'top_up').map((p) => p.amountCents)).toEqual([500_00]);
 
     const sum = invoice.lines.reduce((s, l) => s + l.amountCents, 0);
@@ -265,6 +269,53 @@ describe("a closed period's invoice", () => {
     expect(invoice.lines.some((l) => l.paidBy === 'wallet')).toBe(false);
     expect(invoice.totals).toMatchObject({ paidFromWalletCents: 0, owedCents: 0 });
     expect(sumOf(invoice, (l) => l.kind.startsWith('credits_'), 'quantity')).toBe(300);
+  });
+
+  it('is corrected by a credit note of its own number that reverses it, never by an edit', async () => {
+    const m = await agencyMonth(t.db);
+    const issued = await issuePeriodInvoice(t.db, {
+      orgId: m.orgId,
+      periodStart: START,
+      periodEnd: END,
+      at: END,
+    });
+    const at = new Date('2026-04-03T00:00:00Z');
+    const note = await issueCreditNote(t.db, {
+      orgId: m.orgId,
+      number: issued.number,
+      reason: 'Meta billed twice',
+      at,
+    });
+    expect(note.invoice).toMatchObject({
+      kind: 'credit_note',
+      correctsNumber: issued.number,
+      memo: 'Meta billed twice',
+      periodStart: START.toISOString(),
+      payments: [],
+    });
+    expect(Number(note.number.slice(-6))).toBeGreaterThan(Number(issued.number.slice(-6)));
+    expect(note.invoice.totals.totalCents).toBe(-issued.invoice.totals.totalCents);
+    expect(note.invoice.totals.owedCents).toBe(0);
+    // Once per invoice; the invoice as it was issued.
+    const again = await issueCreditNote(t.db, { orgId: m.orgId, number: issued.number, reason: 'again', at });
+    expect(again).toMatchObject({ number: note.number, duplicate: true });
+    const stored = await t.db
+      .selectFrom('invoices')
+      .select('document')
+      .where('number', '=', issued.number)
+      .executeTakeFirstOrThrow();
+    expect(stored.document).toEqual(issued.invoice);
+
+    await expect(
+      issueCreditNote(t.db, { orgId: m.orgId, number: note.number, reason: 'a note of a note', at }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const other = await createOrganization(t.db, { name: 'Someone else', tier: 'plus', anchor: START });
+    await expect(
+      issueCreditNote(t.db, { orgId: other.orgId, number: issued.number, reason: 'not mine', at }),
+    ).rejects.toMatchObject({ code: 'INVOICE_NOT_FOUND' });
+    await expect(
+      issueCreditNote(t.db, { orgId: m.orgId, number: issued.number, reason: '  ', at }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('is refused for a period that has not closed', async () => {
