@@ -5,6 +5,7 @@ import type { BillingMode, BillingStatus } from '../orgs/statuses';
 import type { PurchaseStatus } from '../credit-packs/statuses';
 import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statuses';
 import type { WalletDatabase } from '../wallet/tables';
+import type { AuditDatabase } from '../audit/tables';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -227,8 +228,8 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-/** Every table; the wallet's are declared by their domain (src/wallet/tables.ts). */
-export interface Database extends WalletDatabase {
+/** Every table; the wallet's and the audit trail's are declared by their domain (src/<domain>/tables.ts). */
+export interface Database extends WalletDatabase, AuditDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;
