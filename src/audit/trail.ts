@@ -145,26 +145,28 @@ export async function recordAuditEvent(db: Db, orgId: string, entry: AuditEntry)
 
 /**
  * Runs `change` and records what `describe` makes of its result in the same transaction: the change is
- * never committed without its audit row, nor the row without the change. The org's chain head is locked
- * first, before anything `change` locks, so every audited transaction takes its locks in one order, and
- * the `before` a change reads cannot be changed by another audited action until it commits. `describe`
- * returns null when there is nothing to record (a repeat, a setting set to what it was). A change that
- * throws writes nothing, audit row included.
+ * never committed without its audit rows, nor the rows without the change. The org's chain head is
+ * locked first, before anything `change` locks, so every audited transaction takes its locks in one
+ * order, and the `before` a change reads cannot be changed by another audited action until it commits.
+ * `describe` returns the events to append in order, or null (or none) when there is nothing to record: a
+ * repeat, a setting set to what it was. A change that throws writes nothing, audit rows included.
  */
 export async function audited<R>(
   db: Db,
   orgId: string,
   change: (trx: Db) => Promise<R>,
-  describe: (result: R) => AuditEntry | null,
+  describe: (result: R) => AuditEntry | AuditEntry[] | null,
 ): Promise<R> {
   return inTransaction(db, async (trx) => {
-    const head = await lockHead(trx, orgId);
+    const locked = await lockHead(trx, orgId);
     const result = await change(trx);
-    const entry = describe(result);
-    if (entry === null) return result;
+    const entries = [describe(result) ?? []].flat();
+    if (entries.length === 0) return result;
     // The org did not exist when locking, yet the change succeeded: it cannot be, but never unrecorded.
-    if (!head) throw notFound('organization', orgId);
-    await appendLocked(trx, orgId, head, entry);
+    if (!locked) throw notFound('organization', orgId);
+    // Read again: the change may have appended through recordAuditEvent in this same transaction.
+    const head = (await lockHead(trx, orgId))!;
+    for (const entry of entries) await appendLocked(trx, orgId, head, entry);
     return result;
   });
 }
