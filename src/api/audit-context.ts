@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { apiKeyActor, type AuditActor } from '../audit/actors';
-import type { AuditedBy } from '../audit/wallet';
+import { apiKeyActor, type AuditActor, type AuditedBy } from '../audit/actors';
 import { identityOf } from './auth';
 
 /** Who a request acts as in the audit trail: its API key, by the key's public prefix. */

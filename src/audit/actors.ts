@@ -13,6 +13,12 @@ export interface AuditActor {
   id: string;
 }
 
+/** Who acted, and the request's or run's key the action is recorded under (once per key and action). */
+export interface AuditedBy {
+  actor: AuditActor;
+  key: string;
+}
+
 export const apiKeyActor = (prefix: string): AuditActor => ({ type: 'api_key', id: prefix });
 
 export const workflowActor = (workflowId: string): AuditActor => ({ type: 'workflow', id: workflowId });

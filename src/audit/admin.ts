@@ -8,9 +8,8 @@ import {
 import { grantCredits, type GrantInput } from '../credits/ledger';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
-import type { AuditActor } from './actors';
+import type { AuditActor, AuditedBy } from './actors';
 import { audited } from './trail';
-import type { AuditedBy } from './wallet';
 
 /**
  * The admin CLI's actions on keys, the kill switch and credits, audited in the transaction that makes

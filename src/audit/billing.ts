@@ -6,10 +6,9 @@ import { periodCloseKey } from '../credits/ids';
 import { closeCreditPeriod, type ClosePeriodInput, type ClosePeriodResult } from '../credits/periods';
 import type { Db } from '../db/pool';
 import type { SubscriptionChangeResult } from '../../workflows/billing.messages';
-import { workflowActor } from './actors';
+import { workflowActor, type AuditedBy } from './actors';
 import { sameJson } from './hash';
 import { audited, recordAuditEvent, type AuditEntry } from './trail';
-import type { AuditedBy } from './wallet';
 
 /**
  * Credits and subscriptions, audited: the alert threshold; subscription changes as asked for (the API,

@@ -164,8 +164,12 @@ export async function audited<R>(
     if (entries.length === 0) return result;
     // The org did not exist when locking, yet the change succeeded: it cannot be, but never unrecorded.
     if (!locked) throw notFound('organization', orgId);
-    // Read again: the change may have appended through recordAuditEvent in this same transaction.
-    const head = (await lockHead(trx, orgId))!;
+    // Read again (the lock is ours already): the change may have appended through recordAuditEvent.
+    const head = await trx
+      .selectFrom('audit_chain_heads')
+      .select(['seq', 'hash'])
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
     for (const entry of entries) await appendLocked(trx, orgId, head, entry);
     return result;
   });

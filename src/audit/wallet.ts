@@ -20,7 +20,7 @@ import {
   type WalletSettingsPatch,
 } from '../wallet/wallets';
 import type { WithdrawalOutcome } from '../wallet/withdraw';
-import { workflowActor, type AuditActor } from './actors';
+import { workflowActor, type AuditActor, type AuditedBy } from './actors';
 import { sameJson } from './hash';
 import { audited, recordAuditEvent, type AuditEntry } from './trail';
 
@@ -30,12 +30,6 @@ import { audited, recordAuditEvent, type AuditEntry } from './trail';
  * operation's business key. Callers (routes, the CLI, the wallet activities) call these instead of the
  * operation.
  */
-
-/** What a caller of the API or the CLI acts as, and the request's key. */
-export interface AuditedBy {
-  actor: AuditActor;
-  key: string;
-}
 
 const topUpView = (t: TopUp) => ({
   key: t.key,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { adminActor } from '../audit/actors';
+import { adminActor, type AuditedBy } from '../audit/actors';
 import {
   createApiKeyAudited,
   disableApiKeyAudited,
@@ -13,7 +13,7 @@ import { recordSubscriptionRequest, setCreditAlertAudited } from '../audit/billi
 import { EXPORT_FORMATS } from '../audit/export';
 import { runAuditExport } from '../audit/export-cli';
 import { verifyAuditChains, type VerifyResult } from '../audit/verify';
-import { creditWireAudited, setPlatformFeeBpsAudited, type AuditedBy } from '../audit/wallet';
+import { creditWireAudited, setPlatformFeeBpsAudited } from '../audit/wallet';
 import { isDateTime } from '../api/date-time';
 import { API_KEY_SCOPES } from '../auth/scopes';
 import { EFFECTIVE, type ChangeRequest } from '../billing/changes';
