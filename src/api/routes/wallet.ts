@@ -1,7 +1,7 @@
 import {
+  recordWithdrawalRequested,
   startTopUpAudited,
   updateWalletSettingsAudited,
-  recordWithdrawalRequested,
 } from '../../audit/wallet';
 import type { Db } from '../../db/pool';
 import { DomainError, invalid, type ErrorCode } from '../../errors';
