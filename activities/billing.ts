@@ -1,11 +1,10 @@
 import type Stripe from 'stripe';
 import { attemptKey } from '../src/billing/ids';
-import { openCharge, refundablePayments, settleCharge, type ChargeLine } from '../src/billing/charges';
+import { closeCreditPeriodAudited, saveSubscriptionAudited, settleChargeAudited } from '../src/audit/billing';
+import { openCharge, refundablePayments, type ChargeLine } from '../src/billing/charges';
 import type { ChargeKind } from '../src/billing/statuses';
 import type { Subscription } from '../src/billing/subscription';
-import { saveSubscription as saveSubscriptionRow } from '../src/billing/subscriptions';
 import {
-  closeCreditPeriod as closeLedgerPeriod,
   expireRolloverGrants,
   revokeIncludedCredits,
   setIncludedAllowance,
@@ -61,7 +60,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       input: ClosePeriodInput,
     ): Promise<{ overageCredits: number; rolloverExpiresAt: string | null; period: PeriodSummary }> =>
       asActivity(async () => {
-        const r = await closeLedgerPeriod(db, input);
+        const r = await closeCreditPeriodAudited(db, input);
         return {
           overageCredits: r.period.overageCredits,
           rolloverExpiresAt: r.credits.rolloverExpiresAt,
@@ -101,7 +100,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         }
         const customerId = await storedCustomerId(db, input.orgId);
         if (!customerId) {
-          await settleCharge(db, input.businessKey, {
+          await settleChargeAudited(db, input.businessKey, {
             status: 'failed',
             attempts: input.attempt,
             declineCode: 'no_payment_method',
@@ -114,7 +113,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
             customerId,
           });
           if (earlier?.status === 'succeeded') {
-            await settleCharge(db, input.businessKey, {
+            await settleChargeAudited(db, input.businessKey, {
               status: 'succeeded',
               attempts: input.attempt,
               paymentIntentId: earlier.paymentIntentId,
@@ -135,7 +134,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
             metadata: { orgId: input.orgId, kind: input.kind, chargeKey: input.businessKey },
           });
           const succeeded = charge.status === 'succeeded';
-          await settleCharge(db, input.businessKey, {
+          await settleChargeAudited(db, input.businessKey, {
             status: succeeded ? 'succeeded' : 'pending',
             attempts: input.attempt,
             paymentIntentId: charge.paymentIntentId,
@@ -143,7 +142,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           return { outcome: succeeded ? 'succeeded' : 'pending', paymentIntentId: charge.paymentIntentId };
         } catch (err) {
           if (!(err instanceof PaymentDeclinedError)) throw err;
-          await settleCharge(db, input.businessKey, {
+          await settleChargeAudited(db, input.businessKey, {
             status: 'failed',
             attempts: input.attempt,
             paymentIntentId: err.paymentIntentId ?? null,
@@ -189,7 +188,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
             amountCents,
             metadata: { orgId: input.orgId, chargeKey: input.businessKey },
           });
-          await settleCharge(db, businessKey, {
+          await settleChargeAudited(db, businessKey, {
             status: 'succeeded',
             attempts: 1,
             paymentIntentId: paid.paymentIntentId,
@@ -207,7 +206,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     }): Promise<void> =>
       asActivity(() => {
         const s = input.subscription;
-        return saveSubscriptionRow(db, {
+        return saveSubscriptionAudited(db, {
           ...s,
           orgId: input.orgId,
           anchor: new Date(s.anchor),

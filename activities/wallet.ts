@@ -6,6 +6,12 @@ import { PaymentDeclinedError } from '../src/stripe/errors';
 import { bankDebitMethodOf } from '../src/stripe/payment-methods';
 import { chargeOnce, findPaymentByBusinessKey } from '../src/stripe/payment-intents';
 import { refundOnce } from '../src/stripe/refunds';
+import {
+  recordAdAction,
+  recordWithdrawalLegSettled,
+  resetAutoTopUpBreakerAudited,
+  settleTopUpAudited,
+} from '../src/audit/wallet';
 import { asActivity } from '../src/temporal/failures';
 import { applyAdAction, type AdActionRecord } from '../src/wallet/ad-actions';
 import type { LocalDay } from '../src/wallet/days';
@@ -15,17 +21,12 @@ import {
   topUpFailedNotificationKey,
   withdrawalKey,
 } from '../src/wallet/ids';
-import {
-  claimAutoTopUp,
-  settleTopUp,
-  settleWithdrawalLeg,
-  type SettleTopUpInput,
-} from '../src/wallet/ledger';
+import { claimAutoTopUp, settleWithdrawalLeg, type SettleTopUpInput } from '../src/wallet/ledger';
 import type { WalletReview } from '../src/wallet/next-step';
 import { notifyOrg } from '../src/wallet/notifications';
 import { markProcessing, reviewWallet } from '../src/wallet/review';
 import type { AdAction, AdActionReason } from '../src/wallet/statuses';
-import { getWallet, resetAutoTopUpBreaker } from '../src/wallet/wallets';
+import { getWallet } from '../src/wallet/wallets';
 import { stripeWrite } from './stripe-write';
 
 export interface WalletActivityDeps {
@@ -57,7 +58,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
 
   /** Settles a top-up and writes what the org must hear of it; the settle itself is idempotent. */
   async function settle(input: SettleTopUpInput): Promise<void> {
-    const { topUp, breakerTripped } = await settleTopUp(db, input);
+    const { topUp, breakerTripped } = await settleTopUpAudited(db, input);
     const at = new Date(input.at);
     if (breakerTripped) {
       await notifyOrg(db, {
@@ -222,7 +223,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
             outcome,
             at,
             ...extra,
-          });
+          }).then((r) => recordWithdrawalLegSettled(db, input.orgId, r.leg, at));
         try {
           const refund = await refundOnce(stripe(), {
             businessKey: input.key,
@@ -243,7 +244,11 @@ export function createWalletActivities(deps: WalletActivityDeps) {
 
     /** Pauses or resumes the org's agency ads; retried until every platform has confirmed. */
     applyAds: (input: OrgAt & { action: AdAction; reason: AdActionReason }): Promise<AdActionRecord> =>
-      asActivity(() => applyAdAction(db, deps.ads, { ...input, at: new Date(input.at) })),
+      asActivity(async () => {
+        const action = await applyAdAction(db, deps.ads, { ...input, at: new Date(input.at) });
+        await recordAdAction(db, input.orgId, action);
+        return action;
+      }),
 
     notifyCapReached: (input: OrgAt & { localDay: LocalDay }): Promise<void> =>
       asActivity(async () => {
@@ -259,7 +264,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
 
     /** A card attached to the org's customer: the declines were the old card's, so the breaker resets. */
     cardUpdated: (input: { orgId: string }): Promise<void> =>
-      asActivity(async () => void (await resetAutoTopUpBreaker(db, input.orgId))),
+      asActivity(async () => void (await resetAutoTopUpBreakerAudited(db, input.orgId))),
   };
 }
 

@@ -30,7 +30,11 @@ const retryAfter = {
 function responses(route: ApiRoute) {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.schema.response)) {
-    if (Number(status) < 400) out[status] = { description: 'OK', content: json(schema) };
+    if (Number(status) >= 400) continue;
+    const content = route.produces
+      ? Object.fromEntries(route.produces.map((type) => [type, { schema }]))
+      : json(schema);
+    out[status] = { description: 'OK', content };
   }
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(route)) {

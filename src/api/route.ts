@@ -71,6 +71,11 @@ export interface ApiRoute<
    */
   bodyLimit?: number;
   schema: S;
+  /**
+   * The media types a success body is sent as when it is not JSON (the handler streams it); the 2xx
+   * schemas then describe each of them in the document.
+   */
+  produces?: string[];
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
   // A method, not a function-typed property: its parameter is then compared both ways, which is what

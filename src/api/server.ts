@@ -29,6 +29,7 @@ import { buildOpenApiDocument } from './openapi';
 import { TokenBuckets } from './rate-limit';
 import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
+import { auditRoutes } from './routes/audit';
 import { billingRoutes } from './routes/billing';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
@@ -218,6 +219,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       topUpWaitMs: deps.config?.topUpWaitMs,
     }),
     ...usageRoutes({ db: deps.db, clock: deps.clock }),
+    ...auditRoutes({ db: deps.db }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];

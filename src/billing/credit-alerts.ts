@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
+import { inTransaction } from '../db/transaction';
 import { notFound } from '../errors';
 import { requireAlertThreshold } from './alerts';
 import { creditAlertKey } from './ids';
@@ -48,7 +49,7 @@ export async function setCreditAlert(
   thresholdCredits: unknown,
 ): Promise<CreditAlertSetting> {
   const threshold = requireAlertThreshold(thresholdCredits);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const org = await trx.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
     if (!org) throw notFound('organization', orgId);
     if (threshold === null) {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool';
+import { inTransaction } from '../db/transaction';
 import type { BillingStatus } from '../orgs/statuses';
 import { notFound } from '../errors';
 import type { Period } from './period';
@@ -18,7 +19,7 @@ export interface SavedSubscription extends Subscription {
 }
 
 export async function saveSubscription(db: Db, s: SavedSubscription): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .updateTable('organizations')
       .set({ tier_id: s.tier, billing_status: s.status, billing_anchor: s.anchor })

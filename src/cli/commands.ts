@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { createApiKey, disableApiKey, setOrganizationDisabled } from '../auth/api-keys';
+import { adminActor, type AuditedBy } from '../audit/actors';
+import {
+  createApiKeyAudited,
+  disableApiKeyAudited,
+  grantCreditsAudited,
+  setOrganizationDisabledAudited,
+} from '../audit/admin';
+import { recordSubscriptionRequest, setCreditAlertAudited } from '../audit/billing';
+import { EXPORT_FORMATS } from '../audit/export';
+import { runAuditExport } from '../audit/export-cli';
+import { verifyAuditChains, type VerifyResult } from '../audit/verify';
+import { creditWireAudited, setPlatformFeeBpsAudited } from '../audit/wallet';
 import { API_KEY_SCOPES } from '../auth/scopes';
 import { EFFECTIVE, type ChangeRequest } from '../billing/changes';
 import { createBillingClient, type BillingClient } from '../billing/client';
-import { setCreditAlert } from '../billing/credit-alerts';
 import { startAllOrgBilling, startOrgBilling, type StartedAll } from '../billing/enroll';
 import { previewChange } from '../billing/preview';
 import { INTERVALS, MAX_SEATS } from '../billing/subscription';
@@ -15,7 +26,6 @@ import { changeResultView, subscriptionView } from '../billing/views';
 import { isDateTime, parseDateTime } from '../api/date-time';
 import { ConfigError, loadConfig } from '../config';
 import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
-import { grantCredits } from '../credits/ledger';
 import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { usageSummary } from '../invoices/usage-queries';
@@ -23,9 +33,7 @@ import { createOrganization, createProject } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
 import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
 import { createWalletClient, type WalletClient } from '../wallet/client';
-import { creditWire } from '../wallet/ledger';
 import { balancesView, readWalletView, topUpView } from '../wallet/views';
-import { setPlatformFeeBps } from '../wallet/wallets';
 import { runSimulateCommand, SIMULATE_SUMMARY } from './simulate';
 
 /**
@@ -61,6 +69,13 @@ export interface CliContext {
   billing(): Promise<BillingClient>;
   /** The wallet workflows' client, connected the same way. */
   wallet(): Promise<WalletClient>;
+  /**
+   * Who the command acts as in the audit trail (--actor, else the OS user), under a key of this run: a
+   * command with a key of its own (--key) records under that instead, so its retry records nothing twice.
+   */
+  audit: AuditedBy;
+  /** Where a command that prints its own output (not one JSON document) writes it. */
+  write(chunks: AsyncIterable<string | Buffer>): Promise<void>;
 }
 
 interface Command {
@@ -73,6 +88,8 @@ interface Command {
   run(ctx: CliContext, values: Values): Promise<unknown>;
   /** The exit code of a result that was printed but is not a full success (default 0). */
   exitCode?(result: unknown): number;
+  /** It writes its output itself (ctx.write); its result is not printed. */
+  printsItself?: boolean;
 }
 
 /** The tiers the migrations create (a test keeps this equal to the `tiers` table). */
@@ -136,6 +153,22 @@ const UPDATE_KEY: OptionSpec = {
 const updateIdOf = (v: Values): string | undefined =>
   v.key === undefined ? undefined : `cli:${String(v.key)}`;
 
+/** Every command that changes money or billing settings takes it; the audit trail records the name. */
+const ACTOR: OptionSpec = {
+  name: 'actor',
+  value: '<name>',
+  description: 'who is acting, for the audit trail (default: the OS user)',
+};
+
+/** A subscription command's audit key: its --key (the Update's id), else this run's. */
+const subscriptionAudit = (ctx: CliContext, v: Values): AuditedBy => ({
+  actor: ctx.audit.actor,
+  key: updateIdOf(v) ?? ctx.audit.key,
+});
+
+const dateTimeOption = (raw: string) =>
+  isDateTime(raw) ? undefined : `must be an RFC 3339 date-time (2026-03-01T00:00:00Z), got "${raw}"`;
+
 const GROUPS: Record<string, { summary: string; commands: Record<string, Command> }> = {
   org: {
     summary: 'organizations',
@@ -157,9 +190,10 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             description: 'billing mode: agency (we pay ad spend) or byo (own ad accounts); default byo',
             choices: BILLING_MODES,
           },
+          ACTOR,
         ],
         temporal: true,
-        async run({ db, billing }, v) {
+        async run({ db, billing, audit }, v) {
           const client = await billing();
           const org = await createOrganization(db, {
             name: String(v.name),
@@ -174,7 +208,7 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
                 `\`${BIN} billing start --org ${org.orgId}\`, then \`${BIN} key create --org ${org.orgId}\``,
             );
           });
-          const key = await createApiKey(db, org.orgId);
+          const key = await createApiKeyAudited(db, audit.actor, org.orgId);
           return {
             orgId: org.orgId,
             projectId: org.projectId,
@@ -185,13 +219,13 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
       },
       disable: {
         summary: 'kill switch: every key of the org answers 503 KILL_SWITCH',
-        options: [ORG],
-        run: ({ db }, v) => setOrganizationDisabled(db, String(v.org), true),
+        options: [ORG, ACTOR],
+        run: ({ db, audit }, v) => setOrganizationDisabledAudited(db, audit, String(v.org), true),
       },
       enable: {
         summary: 'lift the kill switch',
-        options: [ORG],
-        run: ({ db }, v) => setOrganizationDisabled(db, String(v.org), false),
+        options: [ORG, ACTOR],
+        run: ({ db, audit }, v) => setOrganizationDisabledAudited(db, audit, String(v.org), false),
       },
     },
   },
@@ -222,16 +256,20 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
               'also lets the key call the routes that require it (wallet:spend: the ad-platform billing ingest)',
             choices: API_KEY_SCOPES,
           },
+          ACTOR,
         ],
-        run: ({ db }, v) =>
-          createApiKey(db, String(v.org), { scopes: v.scope === undefined ? [] : [String(v.scope)] }),
+        run: ({ db, audit }, v) =>
+          createApiKeyAudited(db, audit.actor, String(v.org), {
+            scopes: v.scope === undefined ? [] : [String(v.scope)],
+          }),
       },
       disable: {
         summary: 'disable one API key',
         options: [
           { name: 'key', value: '<prefix>', description: 'the key prefix (lb_live_…)', required: true },
+          ACTOR,
         ],
-        run: ({ db }, v) => disableApiKey(db, String(v.key)),
+        run: ({ db, audit }, v) => disableApiKeyAudited(db, audit.actor, String(v.key)),
       },
     },
   },
@@ -256,9 +294,10 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             description: 'makes a retried command the same grant (e.g. an invoice number)',
           },
           { name: 'reason', value: '<text>', description: 'recorded on the ledger row' },
+          ACTOR,
         ],
-        async run({ db }, v) {
-          const granted = await grantCredits(db, {
+        async run({ db, audit }, v) {
+          const granted = await grantCreditsAudited(db, audit.actor, {
             orgId: String(v.org),
             bucket: 'prepaid',
             credits: Number(v.prepaid),
@@ -282,9 +321,10 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
                 ? undefined
                 : wholeNumber(1, MAX_CREDITS_PER_OPERATION, 'a positive whole number of credits or off')(raw),
           },
+          ACTOR,
         ],
-        run: ({ db }, v) =>
-          setCreditAlert(db, String(v.org), v.threshold === 'off' ? null : Number(v.threshold)),
+        run: ({ db, audit }, v) =>
+          setCreditAlertAudited(db, audit, String(v.org), v.threshold === 'off' ? null : Number(v.threshold)),
       },
     },
   },
@@ -304,41 +344,49 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
       },
       change: {
         summary: 'change tier, interval or seats (upgrades now, downgrades at the renewal)',
-        options: [ORG, ...planOptions(true), UPDATE_KEY],
+        options: [ORG, ...planOptions(true), UPDATE_KEY, ACTOR],
         oneOf: ['tier', 'interval', 'seats'],
         temporal: true,
-        async run({ billing }, v) {
+        async run(ctx, v) {
           const orgId = String(v.org);
-          const r = await (await billing()).change(orgId, changeRequestOf(v), updateIdOf(v));
+          const request = changeRequestOf(v);
+          const r = await (await ctx.billing()).change(orgId, request, updateIdOf(v));
+          await recordSubscriptionRequest(ctx.db, subscriptionAudit(ctx, v), orgId, 'change', request, r);
           return changeResultView(orgId, r);
         },
       },
       cancel: {
         summary: 'cancel at the end of the current period',
-        options: [ORG, UPDATE_KEY],
+        options: [ORG, UPDATE_KEY, ACTOR],
         temporal: true,
-        async run({ billing }, v) {
+        async run(ctx, v) {
           const orgId = String(v.org);
-          return changeResultView(orgId, await (await billing()).cancel(orgId, updateIdOf(v)));
+          const r = await (await ctx.billing()).cancel(orgId, updateIdOf(v));
+          await recordSubscriptionRequest(ctx.db, subscriptionAudit(ctx, v), orgId, 'cancel', null, r);
+          return changeResultView(orgId, r);
         },
       },
       pause: {
         summary: 'pause now, refunding the unused paid time',
-        options: [ORG, UPDATE_KEY],
+        options: [ORG, UPDATE_KEY, ACTOR],
         temporal: true,
-        async run({ billing }, v) {
+        async run(ctx, v) {
           const orgId = String(v.org);
-          return changeResultView(orgId, await (await billing()).pause(orgId, updateIdOf(v)));
+          const r = await (await ctx.billing()).pause(orgId, updateIdOf(v));
+          await recordSubscriptionRequest(ctx.db, subscriptionAudit(ctx, v), orgId, 'pause', null, r);
+          return changeResultView(orgId, r);
         },
       },
       resume: {
         summary: 'undo a pending cancel, end a pause, or subscribe a canceled org again',
-        options: [ORG, ...planOptions(false), UPDATE_KEY],
+        options: [ORG, ...planOptions(false), UPDATE_KEY, ACTOR],
         temporal: true,
-        async run({ billing }, v) {
+        async run(ctx, v) {
           const orgId = String(v.org);
           const { tier, interval, seats } = changeRequestOf(v);
-          const r = await (await billing()).resume(orgId, { tier, interval, seats }, updateIdOf(v));
+          const request = { tier, interval, seats };
+          const r = await (await ctx.billing()).resume(orgId, request, updateIdOf(v));
+          await recordSubscriptionRequest(ctx.db, subscriptionAudit(ctx, v), orgId, 'resume', request, r);
           return changeResultView(orgId, r);
         },
       },
@@ -424,12 +472,13 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             description: "the bank's reference of the wire: the same reference is credited once",
             required: true,
           },
+          ACTOR,
         ],
         temporal: true,
-        async run({ db, wallet }, v) {
+        async run({ db, wallet, audit }, v) {
           const orgId = String(v.org);
           const client = await wallet();
-          const r = await creditWire(db, {
+          const r = await creditWireAudited(db, audit.actor, {
             orgId,
             amountCents: Number(v['amount-cents']),
             reference: String(v.reference),
@@ -451,11 +500,50 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             required: true,
             check: wholeNumber(0, 10_000, 'a whole number of basis points'),
           },
+          ACTOR,
         ],
-        async run({ db }, v) {
-          const w = await setPlatformFeeBps(db, String(v.org), Number(v.bps));
+        async run({ db, audit }, v) {
+          const w = await setPlatformFeeBpsAudited(db, audit, String(v.org), Number(v.bps));
           return { organizationId: w.organizationId, platformFeeBps: w.platformFeeBps };
         },
+      },
+    },
+  },
+  audit: {
+    summary: 'the audit trail of money and billing settings',
+    commands: {
+      verify: {
+        summary: "walk every org's audit chain (or one org's); exit 1 naming org and seq where it is broken",
+        options: [{ name: 'org', value: '<orgId>', description: 'only this organization' }],
+        run: ({ db }, v) => verifyAuditChains(db, { orgId: v.org === undefined ? undefined : String(v.org) }),
+        exitCode: (r) => ((r as VerifyResult).ok ? 0 : 1),
+      },
+      export: {
+        summary: "an org's audit events as CSV or JSON Lines (as GET /v1/audit-events), streamed to stdout",
+        options: [
+          ORG,
+          {
+            name: 'from',
+            value: '<date-time>',
+            description: 'events that occurred at or after it',
+            check: dateTimeOption,
+          },
+          {
+            name: 'to',
+            value: '<date-time>',
+            description: 'events that occurred before it',
+            check: dateTimeOption,
+          },
+          { name: 'format', value: '<format>', description: 'default jsonl', choices: EXPORT_FORMATS },
+        ],
+        printsItself: true,
+        run: ({ db, write }, v) =>
+          runAuditExport(db, write, {
+            orgId: String(v.org),
+            from: v.from === undefined ? undefined : String(v.from),
+            to: v.to === undefined ? undefined : String(v.to),
+            format: v.format === undefined ? 'jsonl' : (String(v.format) as (typeof EXPORT_FORMATS)[number]),
+          }),
       },
     },
   },
@@ -620,6 +708,11 @@ export interface TemporalConnection {
 
 export interface CliIo {
   stdout: (text: string) => void;
+  /**
+   * The process's stdout as a stream, for output too large to hand over as one string (the audit
+   * export): written with back-pressure. Without it, such output goes through `stdout` chunk by chunk.
+   */
+  stdoutStream?: NodeJS.WritableStream;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   /** Opens the database; the CLI closes it when the command is done. */
@@ -666,7 +759,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     };
     const billing = async (): Promise<BillingClient> => createBillingClient(await engine());
     const wallet = async (): Promise<WalletClient> => createWalletClient(await engine());
-    const result = await parsed.command.run({ db, billing, wallet }, parsed.values);
+    const audit: AuditedBy = {
+      actor: adminActor(parsed.values.actor as string | undefined, io.env),
+      key: `cli:${randomUUID()}`,
+    };
+    const write = async (chunks: AsyncIterable<string | Buffer>) => {
+      if (io.stdoutStream) return pipeline(chunks, io.stdoutStream, { end: false });
+      for await (const chunk of chunks) io.stdout(chunk.toString());
+    };
+    const result = await parsed.command.run({ db, billing, wallet, audit, write }, parsed.values);
+    if (parsed.command.printsItself) return 0;
     io.stdout(`${JSON.stringify(result)}\n`);
     return parsed.command.exitCode?.(result) ?? 0;
   } catch (err) {

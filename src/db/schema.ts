@@ -7,6 +7,7 @@ import type { BillingInterval, ChargeKind, ChargeStatus } from '../billing/statu
 import type { UsageDatabase } from '../invoices/usage-tables';
 import type { InvoicesDatabase } from '../invoices/tables';
 import type { WalletDatabase } from '../wallet/tables';
+import type { AuditDatabase } from '../audit/tables';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -229,9 +230,9 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-/** Every table; the wallet's, usage's and invoices' are declared by their domains (src/wallet/tables.ts,
- * src/invoices/usage-tables.ts, src/invoices/tables.ts). */
-export interface Database extends WalletDatabase, UsageDatabase, InvoicesDatabase {
+/** Every table; the wallet's, the audit trail's, usage's and invoices' are declared by their domains
+ * (src/wallet/tables.ts, src/audit/tables.ts, src/invoices/usage-tables.ts, src/invoices/tables.ts). */
+export interface Database extends WalletDatabase, AuditDatabase, UsageDatabase, InvoicesDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;

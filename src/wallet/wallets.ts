@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import { inTransaction } from '../db/transaction';
 import { requireNonEmpty } from '../credits/amounts';
 import { DomainError, invalid, notFound } from '../errors';
 import { requireBps } from './amounts';
@@ -73,7 +74,7 @@ export async function updateWalletSettings(
 ): Promise<WalletSnapshot> {
   requireNonEmpty('orgId', orgId);
   const timeZone = patch.timeZone === undefined ? undefined : requireTimeZone('timeZone', patch.timeZone);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const current = await trx
       .selectFrom('wallets')
       .selectAll()

@@ -1,6 +1,10 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  recordSubscriptionRequest,
+  setCreditAlertAudited,
+  type SubscriptionRequest,
+} from '../../audit/billing';
 import type { BillingClient } from '../../billing/client';
-import { setCreditAlert } from '../../billing/credit-alerts';
 import { previewChange } from '../../billing/preview';
 import { getSubscription } from '../../billing/subscriptions';
 import { changeResultView, subscriptionView } from '../../billing/views';
@@ -8,6 +12,7 @@ import type { Db } from '../../db/pool';
 import type { ErrorCode } from '../../errors';
 import { newId } from '../../ids';
 import type { SubscriptionChangeResult } from '../../../workflows/billing.messages';
+import { auditedBy } from '../audit-context';
 import { identityOf } from '../auth';
 import { requestHash, runIdempotent } from '../idempotency';
 import { defineRoute, type ApiRoute } from '../route';
@@ -49,6 +54,7 @@ const IDEMPOTENT =
  */
 export function billingRoutes({ db, billing, clock = () => new Date() }: BillingRouteDeps): ApiRoute[] {
   async function changeOnce(
+    request: FastifyRequest,
     reply: FastifyReply,
     scope: { orgId: string; key: string; url: string; body: unknown },
     run: (updateId: string) => Promise<SubscriptionChangeResult>,
@@ -57,7 +63,12 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
       db,
       { orgId: scope.orgId, key: scope.key, requestHash: requestHash('POST', scope.url, scope.body) },
       () => newId('upd'),
-      async (updateId) => ({ status: 200, body: changeResultView(scope.orgId, await run(updateId)) }),
+      async (updateId) => {
+        const r = await run(updateId);
+        const kind = scope.url.slice('/v1/subscription/'.length) as SubscriptionRequest;
+        await recordSubscriptionRequest(db, auditedBy(request), scope.orgId, kind, scope.body, r);
+        return { status: 200, body: changeResultView(scope.orgId, r) };
+      },
     );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(result.status).send(result.body);
@@ -113,7 +124,12 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
       schema: { body: creditAlertBody, response: { 200: creditAlertSchema } },
       errors: [],
       handler: async (request) =>
-        setCreditAlert(db, identityOf(request).orgId, request.body.thresholdCredits),
+        setCreditAlertAudited(
+          db,
+          auditedBy(request),
+          identityOf(request).orgId,
+          request.body.thresholdCredits,
+        ),
     }),
   ];
   if (!billing) return reads;
@@ -143,7 +159,7 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
         const { orgId } = identityOf(request);
         const { body } = request;
         const key = request.headers['idempotency-key'];
-        return changeOnce(reply, { orgId, key, url: '/v1/subscription/change', body }, (updateId) =>
+        return changeOnce(request, reply, { orgId, key, url: '/v1/subscription/change', body }, (updateId) =>
           billing.change(orgId, body, updateId),
         );
       },
@@ -162,8 +178,11 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
       handler: async (request, reply) => {
         const { orgId } = identityOf(request);
         const key = request.headers['idempotency-key'];
-        return changeOnce(reply, { orgId, key, url: '/v1/subscription/cancel', body: null }, (updateId) =>
-          billing.cancel(orgId, updateId),
+        return changeOnce(
+          request,
+          reply,
+          { orgId, key, url: '/v1/subscription/cancel', body: null },
+          (updateId) => billing.cancel(orgId, updateId),
         );
       },
     }),
@@ -181,8 +200,11 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
       handler: async (request, reply) => {
         const { orgId } = identityOf(request);
         const key = request.headers['idempotency-key'];
-        return changeOnce(reply, { orgId, key, url: '/v1/subscription/pause', body: null }, (updateId) =>
-          billing.pause(orgId, updateId),
+        return changeOnce(
+          request,
+          reply,
+          { orgId, key, url: '/v1/subscription/pause', body: null },
+          (updateId) => billing.pause(orgId, updateId),
         );
       },
     }),
@@ -201,7 +223,7 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
         const { orgId } = identityOf(request);
         const { body } = request;
         const key = request.headers['idempotency-key'];
-        return changeOnce(reply, { orgId, key, url: '/v1/subscription/resume', body }, (updateId) =>
+        return changeOnce(request, reply, { orgId, key, url: '/v1/subscription/resume', body }, (updateId) =>
           billing.resume(orgId, body, updateId),
         );
       },

@@ -10,6 +10,8 @@ import {
 import { PURCHASE_STATUSES } from '../../credit-packs/statuses';
 import { ID_MAX_LENGTH } from '../../credits/amounts';
 import type { Db } from '../../db/pool';
+import { buyCreditPackAudited } from '../../audit/credit-packs';
+import { requestActor } from '../audit-context';
 import { identityOf } from '../auth';
 import { defineRoute, type ApiRoute } from '../route';
 import {
@@ -92,11 +94,15 @@ export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
       },
       errors: ['PAYMENT_DECLINED', 'IDEMPOTENCY_KEY_REUSED', 'NOT_FOUND'],
       handler: async (request, reply) => {
-        const { result, replayed } = await buyCreditPack(purchaseDeps, {
-          orgId: identityOf(request).orgId,
-          packId: request.body.packId,
-          idempotencyKey: request.headers['idempotency-key'],
-        });
+        const { orgId } = identityOf(request);
+        const idempotencyKey = request.headers['idempotency-key'];
+        const { result, replayed } = await buyCreditPackAudited(
+          deps.db,
+          requestActor(request),
+          orgId,
+          idempotencyKey,
+          () => buyCreditPack(purchaseDeps, { orgId, packId: request.body.packId, idempotencyKey }),
+        );
         if (replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(201).send(result);
       },

@@ -1,13 +1,20 @@
+import {
+  recordWithdrawalRequested,
+  startTopUpAudited,
+  updateWalletSettingsAudited,
+} from '../../audit/wallet';
 import type { Db } from '../../db/pool';
 import { DomainError, invalid, type ErrorCode } from '../../errors';
 import { CARD_TOP_UP_POLL_MS, CARD_TOP_UP_WAIT_MS, requireTopUpMethodAllowed } from '../../wallet/funding';
-import { recordSpend, startTopUp } from '../../wallet/ledger';
+import { recordSpend } from '../../wallet/ledger';
 import type { WalletClient } from '../../wallet/client';
 import { awaitTopUpSettled, listWalletEntries } from '../../wallet/queries';
 import { balancesView, debitView, readWalletView, topUpView, withdrawalLegView } from '../../wallet/views';
-import { getWallet, updateWalletSettings, type WalletSettingsPatch } from '../../wallet/wallets';
+import { withdrawalKey } from '../../wallet/ids';
+import { getWallet, type WalletSettingsPatch } from '../../wallet/wallets';
 import { walletRequestId } from '../../wallet/request-ids';
 import { requestWithdrawal } from '../../wallet/withdraw';
+import { auditedBy, requestActor } from '../audit-context';
 import { identityOf } from '../auth';
 import { parseDateTime } from '../date-time';
 import { requestHash, runIdempotent } from '../idempotency';
@@ -143,7 +150,7 @@ export function walletRoutes({
         const { amountCents, method } = request.body;
         await getWallet(db, orgId);
         requireTopUpMethodAllowed(tier, method);
-        const started = await startTopUp(db, {
+        const started = await startTopUpAudited(db, requestActor(request), {
           orgId,
           method,
           amountCents,
@@ -182,7 +189,9 @@ export function walletRoutes({
         const { orgId } = identityOf(request);
         const { timeZone, ...autoTopUp } = request.body;
         const patch: WalletSettingsPatch = { autoTopUp, ...(timeZone === undefined ? {} : { timeZone }) };
-        await withBodyFields('auto-top-up', () => updateWalletSettings(db, orgId, patch));
+        await withBodyFields('auto-top-up', () =>
+          updateWalletSettingsAudited(db, auditedBy(request), orgId, patch),
+        );
         await wallet.nudge(orgId, 'settings');
         return readWalletView(db, orgId, clock());
       },
@@ -202,7 +211,9 @@ export function walletRoutes({
       handler: async (request) => {
         const { orgId } = identityOf(request);
         const { floorCents } = request.body;
-        await withBodyFields('floor', () => updateWalletSettings(db, orgId, { floorCents }));
+        await withBodyFields('floor', () =>
+          updateWalletSettingsAudited(db, auditedBy(request), orgId, { floorCents }),
+        );
         await wallet.nudge(orgId, 'settings');
         return readWalletView(db, orgId, clock());
       },
@@ -242,6 +253,8 @@ export function walletRoutes({
               amountCents: body.amountCents,
               at: clock(),
             });
+            const audit = withdrawalKey(orgId, walletRequestId(key));
+            await recordWithdrawalRequested(db, requestActor(request), orgId, audit, w);
             await wallet.nudge(orgId, 'withdrawal');
             const balances = balancesView(await getWallet(db, orgId));
             return { status: 201, body: { ...w, legs: w.legs.map(withdrawalLegView), ...balances } };

@@ -7,6 +7,7 @@ import * as creditPeriods from './2026_11_21_0005_credit_periods';
 import * as billing from './2026_11_21_0006_billing';
 import * as wallet from './2026_11_21_0007_wallet';
 import * as walletEngine from './2026_11_22_0008_wallet_engine';
+import * as audit from './2026_11_22_0009_audit';
 import * as usage from './2026_11_22_0010_usage';
 import * as invoices from './2026_11_22_0011_invoices';
 
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_0006_billing': billing,
   '2026_11_21_0007_wallet': wallet,
   '2026_11_22_0008_wallet_engine': walletEngine,
+  '2026_11_22_0009_audit': audit,
   '2026_11_22_0010_usage': usage,
   '2026_11_22_0011_invoices': invoices,
 };
