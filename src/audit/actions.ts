@@ -24,6 +24,9 @@ export const AUDIT_ACTIONS = {
   'billing.charge_succeeded': 'after: kind, amountCents, lines, paymentIntentId',
   'billing.charge_declined': 'after: kind, amountCents, attempt, declineCode',
   'billing.refund_issued': 'after: amountCents asked, refundedCents, lines',
+  // Invoices: issued by the period close (the billing workflow), corrected by an operator.
+  'invoice.issued': 'after: number, period, totalCents, dueCents (what it collects itself)',
+  'invoice.credit_note_issued': 'after: number, correctsNumber, reason, totalCents',
   // The agency wallet.
   'wallet.top_up_requested': 'after: the top-up (method, amountCents, status)',
   'wallet.top_up_succeeded': 'the charge of a top-up succeeded; after: the top-up',

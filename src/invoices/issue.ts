@@ -1,4 +1,7 @@
 import { sql } from 'kysely';
+import { workflowActor, type AuditActor } from '../audit/actors';
+import { recordAuditEvent } from '../audit/trail';
+import { billingWorkflowId } from '../billing/ids';
 import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { assembleInvoice, type UsageLeg } from './assemble';
@@ -41,6 +44,8 @@ export async function issuePeriodInvoice(
     key,
     orgId: input.orgId,
     dueCents: assembled.dueCents,
+    // The period close decides it: the org's billing workflow is the actor.
+    actor: workflowActor(billingWorkflowId(input.orgId)),
     document: {
       kind: 'invoice',
       org: assembled.org,
@@ -62,7 +67,7 @@ export async function issuePeriodInvoice(
  */
 export async function issueCreditNote(
   db: Db,
-  input: { orgId: string; number: string; reason: string; at: Date },
+  input: { orgId: string; number: string; reason: string; at: Date; actor: AuditActor },
 ): Promise<IssuedInvoice> {
   const reason = input.reason.trim();
   if (reason.length === 0 || reason.length > 500) {
@@ -92,6 +97,7 @@ export async function issueCreditNote(
     orgId: input.orgId,
     dueCents: 0,
     correctsNumber: input.number,
+    actor: input.actor,
     document: {
       kind: 'credit_note',
       correctsNumber: input.number,
@@ -125,6 +131,7 @@ async function issueNumbered(
     orgId: string;
     dueCents: number;
     correctsNumber?: string;
+    actor: AuditActor;
     document: Omit<InvoiceInput, 'number'>;
   },
 ): Promise<IssuedInvoice> {
@@ -154,6 +161,21 @@ async function issueNumbered(
           issued_at: new Date(invoice.issuedAt),
         })
         .execute();
+      // Issued and recorded together: no invoice exists that the audit trail does not show.
+      await recordAuditEvent(tx, input.orgId, {
+        actor: input.actor,
+        action: invoice.kind === 'invoice' ? 'invoice.issued' : 'invoice.credit_note_issued',
+        key: input.key,
+        after: {
+          number,
+          ...(invoice.correctsNumber ? { correctsNumber: invoice.correctsNumber, reason: invoice.memo } : {}),
+          periodStart: invoice.periodStart,
+          periodEnd: invoice.periodEnd,
+          totalCents: invoice.totals.totalCents,
+          dueCents: input.dueCents,
+        },
+        occurredAt: new Date(invoice.issuedAt),
+      });
       return { number, dueCents: input.dueCents, duplicate: false, invoice };
     });
   } catch (err) {

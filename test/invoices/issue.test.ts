@@ -280,11 +280,13 @@ describe("a closed period's invoice", () => {
       at: END,
     });
     const at = new Date('2026-04-03T00:00:00Z');
+    const actor = { type: 'admin' as const, id: 'finance@northwind' };
     const note = await issueCreditNote(t.db, {
       orgId: m.orgId,
       number: issued.number,
       reason: 'Meta billed twice',
       at,
+      actor,
     });
     expect(note.invoice).toMatchObject({
       kind: 'credit_note',
@@ -296,8 +298,26 @@ describe("a closed period's invoice", () => {
     expect(Number(note.number.slice(-6))).toBeGreaterThan(Number(issued.number.slice(-6)));
     expect(note.invoice.totals.totalCents).toBe(-issued.invoice.totals.totalCents);
     expect(note.invoice.totals.owedCents).toBe(0);
+    // Both documents are on the org's audit trail, each with who issued it.
+    const trail = await t.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_type', 'actor_id'])
+      .where('org_id', '=', m.orgId)
+      .where('action', 'like', 'invoice.%')
+      .orderBy('seq')
+      .execute();
+    expect(trail).toEqual([
+      { action: 'invoice.issued', actor_type: 'workflow', actor_id: `org-billing:${m.orgId}` },
+      { action: 'invoice.credit_note_issued', actor_type: 'admin', actor_id: 'finance@northwind' },
+    ]);
     // Once per invoice; the invoice as it was issued.
-    const again = await issueCreditNote(t.db, { orgId: m.orgId, number: issued.number, reason: 'again', at });
+    const again = await issueCreditNote(t.db, {
+      orgId: m.orgId,
+      number: issued.number,
+      reason: 'again',
+      at,
+      actor,
+    });
     expect(again).toMatchObject({ number: note.number, duplicate: true });
     const stored = await t.db
       .selectFrom('invoices')
@@ -307,14 +327,14 @@ describe("a closed period's invoice", () => {
     expect(stored.document).toEqual(issued.invoice);
 
     await expect(
-      issueCreditNote(t.db, { orgId: m.orgId, number: note.number, reason: 'a note of a note', at }),
+      issueCreditNote(t.db, { orgId: m.orgId, number: note.number, reason: 'a note of a note', at, actor }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const other = await createOrganization(t.db, { name: 'Someone else', tier: 'plus', anchor: START });
     await expect(
-      issueCreditNote(t.db, { orgId: other.orgId, number: issued.number, reason: 'not mine', at }),
+      issueCreditNote(t.db, { orgId: other.orgId, number: issued.number, reason: 'not mine', at, actor }),
     ).rejects.toMatchObject({ code: 'INVOICE_NOT_FOUND' });
     await expect(
-      issueCreditNote(t.db, { orgId: m.orgId, number: issued.number, reason: '  ', at }),
+      issueCreditNote(t.db, { orgId: m.orgId, number: issued.number, reason: '  ', at, actor }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
