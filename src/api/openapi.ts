@@ -32,6 +32,16 @@ function responses(route: ApiRoute) {
   for (const [status, schema] of Object.entries(route.schema.response)) {
     if (Number(status) < 400) out[status] = { description: 'OK', content: json(schema) };
   }
+  if (route.file) {
+    const { status, mediaType, description, schema, headers } = route.file;
+    out[String(status)] = {
+      description,
+      headers: Object.fromEntries(
+        Object.entries(headers).map(([name, h]) => [name, { ...h, required: true }]),
+      ),
+      content: { [mediaType]: schema ? { schema } : {} },
+    };
+  }
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(route)) {
     const { status } = errorSpec(code);
