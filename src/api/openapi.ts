@@ -30,7 +30,12 @@ const retryAfter = {
 function responses(route: ApiRoute) {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.schema.response)) {
-    if (Number(status) < 400) out[status] = { description: 'OK', content: json(schema) };
+    if (Number(status) >= 400) continue;
+    out[status] = {
+      description: 'OK',
+      content: json(schema),
+      ...(route.links ? { links: route.links } : {}),
+    };
   }
   if (route.file) {
     const { status, mediaType, description, schema, headers } = route.file;

@@ -89,6 +89,12 @@ export interface ApiRoute<
   schema: S;
   /** The success that is a file rather than JSON, if this route answers one. */
   file?: FileResponse;
+  /**
+   * OpenAPI links from this route's JSON success to the operations its answer feeds, each parameter a
+   * runtime expression (`$response.body#/data/0/number`): how a client goes from a listed invoice to its
+   * PDF, and how the contract test's stateful phase reaches real ones.
+   */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
   // A method, not a function-typed property: its parameter is then compared both ways, which is what

@@ -74,6 +74,12 @@ export function invoiceRoutes({ db, clock = () => new Date() }: InvoiceRouteDeps
       tag: 'invoices',
       auth: true,
       schema: { querystring: invoicePageQuery, response: { 200: invoicePageSchema } },
+      links: Object.fromEntries(
+        ['getInvoice', 'getInvoicePdf', 'getInvoiceCsv'].map((operationId) => [
+          operationId,
+          { operationId, parameters: { number: '$response.body#/data/0/number' } },
+        ]),
+      ),
       errors: [],
       handler: async (request) => {
         // Ajv fills in the schema's default before the handler runs; the type cannot know it.
