@@ -34,7 +34,17 @@ function responses(route: ApiRoute) {
     const content = route.produces
       ? Object.fromEntries(route.produces.map((type) => [type, { schema }]))
       : json(schema);
-    out[status] = { description: 'OK', content };
+    out[status] = { description: 'OK', content, ...(route.links ? { links: route.links } : {}) };
+  }
+  if (route.file) {
+    const { status, mediaType, description, schema, headers } = route.file;
+    out[String(status)] = {
+      description,
+      headers: Object.fromEntries(
+        Object.entries(headers).map(([name, h]) => [name, { ...h, required: true }]),
+      ),
+      content: { [mediaType]: schema ? { schema } : {} },
+    };
   }
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(route)) {

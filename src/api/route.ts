@@ -20,6 +20,22 @@ export interface RouteSchemas {
 }
 
 /**
+ * A success answered with a file instead of JSON (an invoice's PDF or CSV). The OpenAPI document
+ * publishes it under its own media type with the headers that come with it; Fastify sends the bytes as
+ * they are, so this status has no entry in `schema.response` (there is nothing to serialize).
+ */
+export interface FileResponse {
+  status: number;
+  /** What Content-Type names, parameters such as charset aside: `application/pdf`, `text/csv`. */
+  mediaType: string;
+  description: string;
+  /** What the body is, where a schema can say it; a binary file has none (OpenAPI 3.1 leaves it out). */
+  schema?: TSchema;
+  /** Headers every such answer carries (`Content-Disposition`), each published as required. */
+  headers: Record<string, { description: string; schema: TSchema }>;
+}
+
+/**
  * The request a route's handler receives, typed by Fastify's TypeBox type provider from the route's own
  * schemas: `body`, `params`, `query` and `headers` are what those schemas let through. A raw-body route
  * (`rawBody`) gets the exact bytes.
@@ -76,6 +92,14 @@ export interface ApiRoute<
    * schemas then describe each of them in the document.
    */
   produces?: string[];
+  /** The success that is a file rather than JSON, if this route answers one. */
+  file?: FileResponse;
+  /**
+   * OpenAPI links from this route's JSON success to the operations its answer feeds, each parameter a
+   * runtime expression (`$response.body#/data/0/number`): how a client goes from a listed invoice to its
+   * PDF, and how the contract test's stateful phase reaches real ones.
+   */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
   /** The domain errors the handler itself can answer with; those implied by auth and schemas are added. */
   errors: ErrorCode[];
   // A method, not a function-typed property: its parameter is then compared both ways, which is what

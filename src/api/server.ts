@@ -33,6 +33,7 @@ import { auditRoutes } from './routes/audit';
 import { billingRoutes } from './routes/billing';
 import { creditRoutes } from './routes/credits';
 import { generationRoutes } from './routes/generations';
+import { invoiceRoutes } from './routes/invoices';
 import { creditPackRoutes } from './routes/credit-packs';
 import { systemRoutes } from './routes/system';
 import { usageRoutes } from './routes/usage';
@@ -67,8 +68,8 @@ export interface ApiDeps {
    */
   wallet?: WalletClient;
   /**
-   * The business time subscription previews are computed at, the wallet records at and usage events are
-   * checked against; the wall clock unless a test pins it.
+   * The business time subscription previews are computed at, the wallet records at, usage events are
+   * checked against and the upcoming invoice is previewed at; the wall clock unless a test pins it.
    */
   clock?: () => Date;
   /**
@@ -220,6 +221,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }),
     ...usageRoutes({ db: deps.db, clock: deps.clock }),
     ...auditRoutes({ db: deps.db }),
+    ...invoiceRoutes({ db: deps.db, clock: deps.clock }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];

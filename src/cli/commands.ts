@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -24,12 +26,18 @@ import { getSubscription } from '../billing/subscriptions';
 import { TIER_IDS } from '../billing/tiers';
 import { changeResultView, subscriptionView } from '../billing/views';
 import { isDateTime, parseDateTime } from '../api/date-time';
+import { ENTRY_LIMIT_DEFAULT, ENTRY_LIMIT_MAX, LEDGER_CURSOR_PATTERN } from '../api/schemas';
 import { ConfigError, loadConfig } from '../config';
 import { MAX_CREDITS_PER_OPERATION } from '../credits/amounts';
 import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
+import { renderInvoiceCsv } from '../invoices/csv';
+import { INVOICE_NUMBER_PATTERN, type Invoice } from '../invoices/document';
+import { invoiceToJson } from '../invoices/json';
+import { renderInvoicePdf } from '../invoices/pdf';
+import { getInvoice, listInvoices, upcomingInvoice } from '../invoices/queries';
 import { usageSummary } from '../invoices/usage-queries';
-import { createOrganization, createProject } from '../orgs/orgs';
+import { createOrganization, createProject, requireOrganization } from '../orgs/orgs';
 import { BILLING_MODES, type BillingMode } from '../orgs/statuses';
 import { MAX_CENTS_PER_OPERATION } from '../wallet/amounts';
 import { createWalletClient, type WalletClient } from '../wallet/client';
@@ -142,6 +150,44 @@ const changeRequestOf = (v: Values): ChangeRequest => ({
   interval: v.interval,
   seats: v.seats === undefined ? undefined : Number(v.seats),
   effective: v.effective,
+});
+
+const INVOICE_NUMBER: OptionSpec = {
+  name: 'number',
+  value: '<number>',
+  description: 'the invoice number (LB-2026-000042)',
+  required: true,
+  check: (raw) =>
+    INVOICE_NUMBER_PATTERN.test(raw) ? undefined : `must be an invoice number (LB-2026-000042), got "${raw}"`,
+};
+
+/**
+ * `invoice pdf` and `invoice csv`: the issued invoice rendered as the API downloads it, written to --out
+ * (after it was found and rendered, so a refusal writes no file). What is printed says where and how
+ * much, since stdout is always one JSON document.
+ */
+const invoiceFile = (
+  format: 'pdf' | 'csv',
+  render: (invoice: Invoice) => Promise<Buffer> | string,
+): Command => ({
+  summary: `write an issued invoice as ${format.toUpperCase()} to a file, as GET /v1/invoices/{number}.${format}`,
+  options: [
+    ORG,
+    INVOICE_NUMBER,
+    {
+      name: 'out',
+      value: '<file>',
+      description: `where to write the ${format.toUpperCase()} (replaced if it exists)`,
+      required: true,
+    },
+  ],
+  async run({ db }, v) {
+    const { invoice } = await getInvoice(db, String(v.org), String(v.number));
+    const data = await render(invoice);
+    const out = path.resolve(String(v.out));
+    await writeFile(out, data);
+    return { out, bytes: Buffer.byteLength(data), number: invoice.number };
+  },
 });
 
 const UPDATE_KEY: OptionSpec = {
@@ -436,6 +482,59 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             from: v.from === undefined ? undefined : parseDateTime(String(v.from)),
             to: v.to === undefined ? undefined : parseDateTime(String(v.to)),
           }),
+      },
+    },
+  },
+  invoice: {
+    summary: "an org's invoices (issued at each credit period close), and the open period's preview",
+    commands: {
+      list: {
+        summary: 'the org’s invoices newest first, as GET /v1/invoices (pass nextCursor as --cursor)',
+        options: [
+          ORG,
+          {
+            name: 'limit',
+            value: '<n>',
+            description: `how many, newest first (default ${ENTRY_LIMIT_DEFAULT})`,
+            check: wholeNumber(1, ENTRY_LIMIT_MAX, 'a whole number of invoices'),
+          },
+          {
+            name: 'cursor',
+            value: '<cursor>',
+            description: 'the nextCursor of the previous page',
+            check: (raw) =>
+              new RegExp(LEDGER_CURSOR_PATTERN).test(raw)
+                ? undefined
+                : `must be the nextCursor of a previous page, got "${raw}"`,
+          },
+        ],
+        async run({ db }, v) {
+          const orgId = String(v.org);
+          await requireOrganization(db, orgId);
+          return listInvoices(db, orgId, {
+            limit: v.limit === undefined ? ENTRY_LIMIT_DEFAULT : Number(v.limit),
+            before: v.cursor === undefined ? undefined : Number(v.cursor),
+          });
+        },
+      },
+      show: {
+        summary: 'one issued invoice as its JSON document, as GET /v1/invoices/{number}',
+        options: [ORG, INVOICE_NUMBER],
+        async run({ db }, v) {
+          const issued = await getInvoice(db, String(v.org), String(v.number));
+          return { ...issued, invoice: invoiceToJson(issued.invoice) };
+        },
+      },
+      pdf: invoiceFile('pdf', renderInvoicePdf),
+      csv: invoiceFile('csv', renderInvoiceCsv),
+      upcoming: {
+        summary:
+          'the open period’s invoice so far, numbered upcoming, as GET /v1/invoices/upcoming; stores nothing',
+        options: [ORG],
+        async run({ db }, v) {
+          const preview = await upcomingInvoice(db, String(v.org), new Date());
+          return { ...preview, invoice: invoiceToJson(preview.invoice, { preview: true }) };
+        },
       },
     },
   },

@@ -6,6 +6,7 @@ import {
   INVOICE_NUMBER_PATTERN,
   PAID_BY,
   PAYMENT_KINDS,
+  PREVIEW_NUMBER,
   type DocumentKind,
   type Invoice,
   type InvoiceLine,
@@ -102,10 +103,25 @@ function paymentProblems(payment: InvoicePayment, at: string, mode: InvoiceOrg['
   return p;
 }
 
+/**
+ * `preview`: the document is the open period's preview (upcomingInvoice, ./queries.ts), numbered
+ * PREVIEW_NUMBER rather than from the sequence, and always an invoice. Only this option lets that number
+ * through, and with it only that number passes: a preview never passes for an issued invoice, nor an
+ * issued invoice for a preview. Every other rule holds for both.
+ */
+export interface InvoiceCheckOptions {
+  readonly preview?: boolean;
+}
+
 /** Every invariant the document breaks; empty when it is sound. */
-export function invoiceProblems(invoice: Invoice): string[] {
+export function invoiceProblems(invoice: Invoice, opts: InvoiceCheckOptions = {}): string[] {
   const p: string[] = [];
-  if (!INVOICE_NUMBER_PATTERN.test(invoice.number)) p.push('number: must look like LB-2026-000042');
+  if (opts.preview) {
+    if (invoice.number !== PREVIEW_NUMBER) p.push(`number: a preview is numbered ${PREVIEW_NUMBER}`);
+    if (invoice.kind === 'credit_note') p.push('kind: a preview is an invoice, never a credit note');
+  } else if (!INVOICE_NUMBER_PATTERN.test(invoice.number)) {
+    p.push('number: must look like LB-2026-000042');
+  }
   if (!oneOf(DOCUMENT_KINDS, invoice.kind)) p.push(`kind: must be one of ${DOCUMENT_KINDS.join(', ')}`);
   if (invoice.kind === 'credit_note') {
     if (invoice.correctsNumber === undefined || !INVOICE_NUMBER_PATTERN.test(invoice.correctsNumber)) {
@@ -183,8 +199,8 @@ export function invoiceProblems(invoice: Invoice): string[] {
   return p;
 }
 
-export function assertInvoice(invoice: Invoice): Invoice {
-  const problems = invoiceProblems(invoice);
+export function assertInvoice(invoice: Invoice, opts: InvoiceCheckOptions = {}): Invoice {
+  const problems = invoiceProblems(invoice, opts);
   if (problems.length > 0) throw new InvalidInvoiceError(problems);
   return invoice;
 }
@@ -217,8 +233,9 @@ const defined = <T extends object>(o: T): T =>
  * The issued document: lines put in display order with who pays each, payments in order of time,
  * totals computed (./totals.ts), every invariant checked, and the whole frozen — an issued invoice is
  * never edited (a correction is a credit note). Throws InvalidInvoiceError listing every problem.
+ * `{ preview: true }` builds the open period's preview instead (InvoiceCheckOptions).
  */
-export function issueInvoice(input: InvoiceInput): Invoice {
+export function issueInvoice(input: InvoiceInput, opts: InvoiceCheckOptions = {}): Invoice {
   const unknown = input.lines.flatMap((l, i) =>
     oneOf(INVOICE_LINE_KINDS, l.kind) ? [] : [`lines[${i}].kind: unknown line kind ${String(l.kind)}`],
   );
@@ -252,8 +269,8 @@ export function issueInvoice(input: InvoiceInput): Invoice {
     totals,
   });
   if (sumError !== undefined) {
-    const own = invoiceProblems(invoice).filter((problem) => !problem.startsWith('totals.'));
+    const own = invoiceProblems(invoice, opts).filter((problem) => !problem.startsWith('totals.'));
     throw new InvalidInvoiceError(own.length > 0 ? own : [sumError]);
   }
-  return deepFreeze(assertInvoice(invoice));
+  return deepFreeze(assertInvoice(invoice, opts));
 }

@@ -14,8 +14,19 @@ import type { PlatformName, TopUpMethod } from '../wallet/statuses';
  * (`kind: 'credit_note'`) that names the invoice it corrects.
  */
 
-/** One gap-free sequence for invoices and credit notes alike: `LB-<year>-<6+ digits>`. */
-export const INVOICE_NUMBER_PATTERN = /^LB-\d{4}-\d{6,}$/;
+/**
+ * One gap-free sequence for invoices and credit notes alike: `LB-<year>-<6+ digits>`. Spelled with
+ * `[0-9]`, not `\d`: the API publishes this pattern, and in Python's regular expressions (the contract
+ * test's schemathesis) `\d` is any Unicode digit, so `LB-٢٠٢٦-…` would pass there and not here.
+ */
+export const INVOICE_NUMBER_PATTERN = /^LB-[0-9]{4}-[0-9]{6,}$/;
+
+/**
+ * The number of the open period's preview (GET /v1/invoices/upcoming): not a number of the sequence, and
+ * accepted only where a caller asks for a preview explicitly (`{ preview: true }`, ./checks.ts), so that
+ * no stored or rendered invoice can carry it.
+ */
+export const PREVIEW_NUMBER = 'upcoming';
 
 /** `LB-2026-000042`: the number is the lead's (one sequence, without gaps); this is only its spelling. */
 export function invoiceNumber(year: number, sequence: number): string {

@@ -1,4 +1,4 @@
-import { assertInvoice, InvalidInvoiceError } from './checks';
+import { assertInvoice, InvalidInvoiceError, type InvoiceCheckOptions } from './checks';
 import type { Invoice, InvoiceLine, InvoicePayment } from './document';
 
 /**
@@ -46,9 +46,12 @@ function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Record<string
   return out;
 }
 
-/** The invoice as a plain object in canonical key order (what an API route would serve). */
-export function invoiceToJson(invoice: Invoice): Record<string, unknown> {
-  assertInvoice(invoice);
+/**
+ * The invoice as a plain object in canonical key order (what an API route serves); `{ preview: true }`
+ * for the open period's preview (InvoiceCheckOptions, ./checks.ts).
+ */
+export function invoiceToJson(invoice: Invoice, opts: InvoiceCheckOptions = {}): Record<string, unknown> {
+  assertInvoice(invoice, opts);
   return {
     number: invoice.number,
     kind: invoice.kind,
@@ -66,8 +69,8 @@ export function invoiceToJson(invoice: Invoice): Record<string, unknown> {
 }
 
 /** `invoice.json`: two-space indented, canonical key order, a final newline. */
-export const renderInvoiceJson = (invoice: Invoice): string =>
-  `${JSON.stringify(invoiceToJson(invoice), null, 2)}\n`;
+export const renderInvoiceJson = (invoice: Invoice, opts: InvoiceCheckOptions = {}): string =>
+  `${JSON.stringify(invoiceToJson(invoice, opts), null, 2)}\n`;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

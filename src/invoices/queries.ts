@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
-import { DomainError } from '../errors';
+import { DomainError, notFound } from '../errors';
 import { assembleInvoice } from './assemble';
 import { issueInvoice } from './checks';
-import type { Invoice } from './document';
+import { PREVIEW_NUMBER, type Invoice } from './document';
 import { invoiceCollectionKey } from './ids';
 import { readPeriodLegs } from './legs';
 import { periodUsage } from './period-usage';
@@ -18,7 +18,8 @@ import { periodUsage } from './period-usage';
  * - `pending`: its collection has not succeeded yet (a decline is dunned like a renewal);
  * - `paid` / `failed`: Stripe collected it, or the dunning gave up.
  */
-export type CollectionStatus = 'nothing_due' | 'pending' | 'paid' | 'failed';
+export const COLLECTION_STATUSES = ['nothing_due', 'pending', 'paid', 'failed'] as const;
+export type CollectionStatus = (typeof COLLECTION_STATUSES)[number];
 
 export interface InvoiceSummary {
   number: string;
@@ -113,15 +114,15 @@ export async function getInvoice(db: Db, orgId: string, number: string): Promise
 }
 
 /**
- * The invoice the open period would get if it closed at `now`: its lines so far, unnumbered
- * (`number: 'upcoming'`). Nothing is stored or charged.
+ * The invoice the open period would get if it closed at `now`: its lines so far, numbered
+ * PREVIEW_NUMBER (`upcoming`) and checked as a preview (./checks.ts). Nothing is stored or charged.
  */
 export async function upcomingInvoice(db: Db, orgId: string, now: Date): Promise<IssuedDocument> {
   const period = await db
     .selectFrom('credit_balances')
     .select(['period_start', 'period_end'])
     .where('org_id', '=', orgId)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow(() => notFound('organization', orgId));
   const legs = await readPeriodLegs(db, {
     orgId,
     start: period.period_start,
@@ -129,16 +130,19 @@ export async function upcomingInvoice(db: Db, orgId: string, now: Date): Promise
     closed: false,
   });
   const assembled = assembleInvoice(legs, await periodUsage(db, legs));
-  const invoice = issueInvoice({
-    number: 'upcoming',
-    kind: 'invoice',
-    org: assembled.org,
-    periodStart: period.period_start.toISOString(),
-    periodEnd: period.period_end.toISOString(),
-    issuedAt: now.toISOString(),
-    lines: assembled.lines,
-    payments: assembled.payments,
-    walletBalanceEndCents: assembled.walletBalanceEndCents,
-  });
+  const invoice = issueInvoice(
+    {
+      number: PREVIEW_NUMBER,
+      kind: 'invoice',
+      org: assembled.org,
+      periodStart: period.period_start.toISOString(),
+      periodEnd: period.period_end.toISOString(),
+      issuedAt: now.toISOString(),
+      lines: assembled.lines,
+      payments: assembled.payments,
+      walletBalanceEndCents: assembled.walletBalanceEndCents,
+    },
+    { preview: true },
+  );
   return { invoice, dueCents: assembled.dueCents, collection: collectionOf(assembled.dueCents, null) };
 }

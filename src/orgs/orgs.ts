@@ -96,3 +96,12 @@ export async function createProject(db: Db, orgId: string, name: string): Promis
   });
   return { projectId };
 }
+
+/**
+ * NOT_FOUND unless the org exists: for readers whose answer for an unknown org would otherwise be an
+ * empty list (the admin CLI's `invoice list`), which would not tell a typo from an org with nothing yet.
+ */
+export async function requireOrganization(db: Db, orgId: string): Promise<void> {
+  const org = await db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+  if (!org) throw notFound('organization', orgId);
+}

@@ -171,8 +171,8 @@ describe('layers-billing CLI', () => {
     ],
     [
       'an unknown group',
-      ['invoice', 'create'],
-      /unknown command "invoice"[\s\S]*org create[\s\S]*credits grant/,
+      ['refund', 'create'],
+      /unknown command "refund"[\s\S]*org create[\s\S]*credits grant/,
     ],
     ['no command', [], /no command given[\s\S]*org create/],
     // A group alone lists its commands.
@@ -253,6 +253,8 @@ describe('layers-billing CLI', () => {
       'subscription resume',
       'subscription pause',
       'billing start',
+      'invoice list',
+      'invoice pdf',
     ])
       expect(root.stdout).toContain(line);
     expect(root.stdout).toMatch(/DATABASE_URL/);

@@ -3,16 +3,21 @@ import {
   InvalidInvoiceError,
   invoiceProblems,
   issueInvoice,
+  type InvoiceCheckOptions,
   type InvoiceInput,
 } from '../../src/invoices/checks';
+import { renderInvoiceCsv } from '../../src/invoices/csv';
 import {
   INVOICE_LINE_KINDS,
+  INVOICE_NUMBER_PATTERN,
   invoiceNumber,
   PAID_BY,
+  PREVIEW_NUMBER,
   type Invoice,
   type InvoiceLineInput,
   type InvoicePayment,
 } from '../../src/invoices/document';
+import { renderInvoiceJson } from '../../src/invoices/json';
 import { groupLines, LINE_GROUPS, orderLines, walletRows } from '../../src/invoices/lines';
 import { totalsOf } from '../../src/invoices/totals';
 import { agencyInput, agencyInvoice, byoInput, creditNoteInput, longInvoice } from './samples';
@@ -25,11 +30,15 @@ type Editable = Omit<InvoiceInput, 'lines' | 'payments'> & {
 };
 
 /** The problems of an input changed by `change` (a copy of the sample, never the sample itself). */
-function problemsOf(input: InvoiceInput, change: (i: Editable) => void): string[] {
+function problemsOf(
+  input: InvoiceInput,
+  change: (i: Editable) => void,
+  opts?: InvoiceCheckOptions,
+): string[] {
   const copy = structuredClone(input) as Editable;
   change(copy);
   try {
-    issueInvoice(copy);
+    issueInvoice(copy, opts);
     return [];
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidInvoiceError);
@@ -175,6 +184,55 @@ describe('issueInvoice', () => {
     expect(invoiceNumber(2026, 1_234_567)).toBe('LB-2026-1234567');
     expect(() => invoiceNumber(2026, 0)).toThrow(RangeError);
     expect(() => invoiceNumber(26, 1)).toThrow(RangeError);
+  });
+
+  it('reads numbers as ASCII digits only, whatever a regular expression engine takes \\d for', () => {
+    expect(INVOICE_NUMBER_PATTERN.test('LB-2026-000042')).toBe(true);
+    expect(INVOICE_NUMBER_PATTERN.test('LB-٢٠٢٦-000042')).toBe(false);
+    expect(INVOICE_NUMBER_PATTERN.source).not.toContain('\\d');
+  });
+});
+
+describe('the preview of the open period (issueInvoice with { preview: true })', () => {
+  const preview = (): InvoiceInput => ({ ...agencyInput(), number: PREVIEW_NUMBER });
+
+  it('is numbered upcoming, checked by every other rule, frozen, and rendered as JSON when asked for', () => {
+    const invoice = issueInvoice(preview(), { preview: true });
+    expect(invoice.number).toBe('upcoming');
+    expect(invoice.totals).toEqual(agencyInvoice().totals);
+    expect(Object.isFrozen(invoice)).toBe(true);
+    expect(JSON.parse(renderInvoiceJson(invoice, { preview: true }))).toMatchObject({
+      number: 'upcoming',
+      lines: invoice.lines,
+    });
+    expect(
+      problemsOf(preview(), (i) => ((i.lines[0] as { amountCents: number }).amountCents = 1.5), {
+        preview: true,
+      }),
+    ).toEqual([expect.stringMatching(/amountCents: must be a safe integer/)]);
+  });
+
+  it('is refused without the option: nothing stored or rendered as an invoice can carry its number', () => {
+    expect(problemsOf(preview(), () => {})).toEqual(['number: must look like LB-2026-000042']);
+    const invoice = issueInvoice(preview(), { preview: true });
+    expect(invoiceProblems(invoice)).toEqual(['number: must look like LB-2026-000042']);
+    expect(() => renderInvoiceJson(invoice)).toThrow(InvalidInvoiceError);
+    expect(() => renderInvoiceCsv(invoice)).toThrow(InvalidInvoiceError);
+  });
+
+  it('takes no other number with the option, and is never a credit note', () => {
+    expect(problemsOf(agencyInput(), () => {}, { preview: true })).toEqual([
+      'number: a preview is numbered upcoming',
+    ]);
+    expect(
+      problemsOf(
+        creditNoteInput(),
+        (i) => {
+          i.number = PREVIEW_NUMBER;
+        },
+        { preview: true },
+      ),
+    ).toEqual(['kind: a preview is an invoice, never a credit note']);
   });
 });
 

@@ -8,6 +8,7 @@ import { closeCreditPeriod } from '../../src/credits/periods';
 import type { Db } from '../../src/db/pool';
 import type { Invoice } from '../../src/invoices/document';
 import { issueCreditNote, issuePeriodInvoice } from '../../src/invoices/issue';
+import { upcomingInvoice } from '../../src/invoices/queries';
 import { createOrganization, createProject } from '../../src/orgs/orgs';
 import { creditWire, recordSpend } from '../../src/wallet/ledger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -346,5 +347,51 @@ describe("a closed period's invoice", () => {
     expect(
       await t.db.selectFrom('invoices').select('number').where('org_id', '=', org.orgId).execute(),
     ).toEqual([]);
+  });
+});
+
+describe("the open period's preview (upcomingInvoice)", () => {
+  it('is the invoice the period would get so far, numbered upcoming; it stores and numbers nothing', async () => {
+    const org = await createOrganization(t.db, { name: 'Preview', tier: 'pro', mode: 'byo', anchor: START });
+    await generate(t.db, org.orgId, [org.projectId, org.projectId], 700);
+    const sequence = async () =>
+      (await t.db.selectFrom('invoice_numbers').selectAll().executeTakeFirstOrThrow()).last_sequence;
+    const before = await sequence();
+
+    const preview = await upcomingInvoice(t.db, org.orgId, day(15));
+    expect(preview.invoice).toMatchObject({
+      number: 'upcoming',
+      kind: 'invoice',
+      periodStart: START.toISOString(),
+      periodEnd: END.toISOString(),
+      issuedAt: day(15).toISOString(),
+    });
+    // Pro's 1,000 included credits, then 400 of overage at 12¢: due when the period closes.
+    expect(sumOf(preview.invoice, (l) => l.kind.startsWith('credits_'), 'quantity')).toBe(1400);
+    expect(preview.dueCents).toBe(400 * TIER_PRICES.pro.overageCentsPerCredit!);
+    expect(preview.collection).toBe('pending');
+    expect(await sequence()).toBe(before);
+    expect(await t.db.selectFrom('invoices').where('org_id', '=', org.orgId).execute()).toEqual([]);
+
+    // Nothing else happening, the period's invoice is its preview, numbered.
+    await close(t.db, org.orgId);
+    const issued = await issuePeriodInvoice(t.db, {
+      orgId: org.orgId,
+      periodStart: START,
+      periodEnd: END,
+      at: END,
+    });
+    expect(issued.invoice.lines).toEqual(preview.invoice.lines);
+    expect(issued.invoice.totals).toEqual(preview.invoice.totals);
+    expect(issued.dueCents).toBe(preview.dueCents);
+    // The preview has moved on to the next period, empty so far.
+    const next = await upcomingInvoice(t.db, org.orgId, new Date(END.getTime() + 1000));
+    expect(next.invoice).toMatchObject({ periodStart: END.toISOString(), periodEnd: NEXT_END.toISOString() });
+    expect(next.invoice.lines.filter((l) => l.kind.startsWith('credits_'))).toEqual([]);
+    expect(next.collection).toBe('nothing_due');
+  });
+
+  it('is NOT_FOUND for an org that does not exist', async () => {
+    await expect(upcomingInvoice(t.db, 'org_nope', day(1))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
