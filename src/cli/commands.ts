@@ -33,6 +33,7 @@ import type { Db } from '../db/pool';
 import { DomainError } from '../errors';
 import { renderInvoiceCsv } from '../invoices/csv';
 import { INVOICE_NUMBER_PATTERN, type Invoice } from '../invoices/document';
+import { issueCreditNote } from '../invoices/issue';
 import { invoiceToJson } from '../invoices/json';
 import { renderInvoicePdf } from '../invoices/pdf';
 import { getInvoice, listInvoices, upcomingInvoice } from '../invoices/queries';
@@ -527,6 +528,27 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
       },
       pdf: invoiceFile('pdf', renderInvoicePdf),
       csv: invoiceFile('csv', renderInvoiceCsv),
+      'credit-note': {
+        summary:
+          'correct an issued invoice with a credit note that reverses it: a new number, never an edit; ' +
+          'once per invoice',
+        options: [
+          ORG,
+          INVOICE_NUMBER,
+          { name: 'reason', value: '<text>', description: 'why, shown on the credit note', required: true },
+          ACTOR,
+        ],
+        async run({ db, audit }, v) {
+          const note = await issueCreditNote(db, {
+            orgId: String(v.org),
+            number: String(v.number),
+            reason: String(v.reason),
+            at: new Date(),
+            actor: audit.actor,
+          });
+          return { duplicate: note.duplicate, invoice: invoiceToJson(note.invoice) };
+        },
+      },
       upcoming: {
         summary:
           'the open period’s invoice so far, numbered upcoming, as GET /v1/invoices/upcoming; stores nothing',

@@ -250,7 +250,7 @@ describe('invoice --help', () => {
   it('lists the commands, and each command its options', async () => {
     const group = await cli(['invoice', '--help']);
     expect(group).toMatchObject({ code: 0, stderr: '' });
-    for (const command of ['list', 'show', 'pdf', 'csv', 'upcoming'])
+    for (const command of ['list', 'show', 'pdf', 'csv', 'upcoming', 'credit-note'])
       expect(group.stdout).toMatch(new RegExp(`\\n  ${command} `));
     const pdf = await cli(['invoice', 'pdf', '--help']);
     expect(pdf.stdout).toMatch(
@@ -260,7 +260,33 @@ describe('invoice --help', () => {
       /--out <file>\s+where to write the PDF \(replaced if it exists\) \(required\)/,
     );
     const root = await cli(['--help']);
-    for (const command of ['list', 'show', 'pdf', 'csv', 'upcoming'])
+    for (const command of ['list', 'show', 'pdf', 'csv', 'upcoming', 'credit-note'])
       expect(root.stdout).toContain(`invoice ${command}`);
+  });
+
+  it('corrects an invoice with a credit note under the operator’s name, once, and refuses a blank reason', async () => {
+    const { orgId, issued } = await billedOrg();
+    const number = issued[0]!.number;
+    const args = ['invoice', 'credit-note', '--org', orgId, '--number', number, '--actor', 'ops@layers'];
+    const before = await fingerprint(t.db);
+    const blank = await cli([...args, '--reason', ' ']);
+    expect(blank.code).toBe(1);
+    expect(await fingerprint(t.db)).toEqual(before);
+    const first = await cli([...args, '--reason', 'overage billed on a test project']);
+    expect(first.code).toBe(0);
+    expect(first.json).toMatchObject({
+      duplicate: false,
+      invoice: { kind: 'credit_note', correctsNumber: number, memo: 'overage billed on a test project' },
+    });
+    expect(first.json.invoice.totals.totalCents).toBe(-issued[0]!.invoice.totals.totalCents);
+    const again = await cli([...args, '--reason', 'again']);
+    expect(again.json).toMatchObject({ duplicate: true, invoice: { number: first.json.invoice.number } });
+    const trail = await t.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('org_id', '=', orgId)
+      .where('action', '=', 'invoice.credit_note_issued')
+      .execute();
+    expect(trail).toEqual([{ action: 'invoice.credit_note_issued', actor_id: 'ops@layers' }]);
   });
 });
