@@ -44,6 +44,7 @@ export async function issuePeriodInvoice(
     key,
     orgId: input.orgId,
     dueCents: assembled.dueCents,
+    walletLedgerThrough: legs.walletLedgerThrough,
     // The period close decides it: the org's billing workflow is the actor.
     actor: workflowActor(billingWorkflowId(input.orgId)),
     document: {
@@ -131,6 +132,7 @@ async function issueNumbered(
     orgId: string;
     dueCents: number;
     correctsNumber?: string;
+    walletLedgerThrough?: number | null;
     actor: AuditActor;
     document: Omit<InvoiceInput, 'number'>;
   },
@@ -158,6 +160,7 @@ async function issueNumbered(
           total_cents: invoice.totals.totalCents,
           due_cents: input.dueCents,
           document: JSON.stringify(invoice),
+          wallet_ledger_through: input.walletLedgerThrough ?? null,
           issued_at: new Date(invoice.issuedAt),
         })
         .execute();

@@ -17,8 +17,9 @@ import type { PlatformName, TopUpMethod } from '../wallet/statuses';
  * - packs: the prepaid grants of credit packs in the same range, with the price their purchase paid;
  * - charges: the subscription's billing_charges charged in [start, end) (the renewal at the start pays
  *   this period in advance; the renewal at the end belongs to the next invoice);
- * - wallet: debits that occurred in [start, end) per project and platform, top-ups and withdrawal legs
- *   settled then, and the settled balance at the end (the sum of the ledger's deltas before it).
+ * - wallet: platform bills (spend and fee legs) per project and platform that occurred before the end
+ *   and that no earlier invoice took (a late bill joins the next invoice); top-ups and withdrawal legs settled in [start, end), and the
+ *   settled balance at the end (the sum of the ledger's deltas before it).
  */
 export interface PeriodLegs {
   org: { id: string; name: string; mode: BillingMode; timeZone: string | null };
@@ -36,6 +37,8 @@ export interface PeriodLegs {
   withdrawals: WithdrawalLeg[];
   /** The wallet's settled balance at `end`; null for an org without a wallet. */
   walletBalanceAtEndCents: number | null;
+  /** The last wallet ledger row this invoice has seen: the next one takes the bills recorded after it. */
+  walletLedgerThrough: number | null;
 }
 
 export interface ChargeLeg {
@@ -173,25 +176,51 @@ export async function readPeriodLegs(
         .execute();
 
       const hasWallet = org.wallet_org !== null;
+      // Platform bills that occurred before this period's end and that no earlier invoice took: the
+      // previous one took those recorded by its issue that occurred before its end. A bill the platform
+      // sends late (it occurred in a period already invoiced) is on the next invoice, never on none.
+      const previous = await tx
+        .selectFrom('invoices')
+        .select('wallet_ledger_through')
+        .where('org_id', '=', orgId)
+        .where('kind', '=', 'invoice')
+        .where('period_start', '<', start)
+        .orderBy('period_start', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const afterId = previous?.wallet_ledger_through ?? 0;
+      const last = hasWallet
+        ? await tx
+            .selectFrom('wallet_ledger')
+            .select((eb) => eb.fn.max('id').as('id'))
+            .where('org_id', '=', orgId)
+            .executeTakeFirst()
+        : undefined;
+      const throughId = last?.id == null ? afterId : Number(last.id);
       const walletDebits = hasWallet
         ? await tx
-            .selectFrom('wallet_debits as d')
-            .innerJoin('projects as p', 'p.id', 'd.project_id')
-            .select((eb) => [
-              'd.project_id',
+            .selectFrom('wallet_ledger as l')
+            .innerJoin('projects as p', 'p.id', 'l.project_id')
+            .select([
+              'l.project_id',
               'p.name',
-              'd.platform',
-              eb.fn.countAll<string>().as('bills'),
-              eb.fn.sum<string>('d.spend_cents').as('spend'),
-              eb.fn.sum<string>('d.fee_cents').as('fee'),
+              'l.platform',
+              sql<string>`count(*) FILTER (WHERE l.entry_type = 'spend')`.as('bills'),
+              sql<string>`coalesce(-sum(l.balance_delta) FILTER (WHERE l.entry_type = 'spend'), 0)`.as(
+                'spend',
+              ),
+              sql<string>`coalesce(-sum(l.balance_delta) FILTER (WHERE l.entry_type = 'fee'), 0)`.as('fee'),
             ])
-            .where('d.org_id', '=', orgId)
-            .where('d.occurred_at', '>=', start)
-            .where('d.occurred_at', '<', end)
-            .groupBy(['d.project_id', 'p.name', 'd.platform'])
+            .where('l.org_id', '=', orgId)
+            .where('l.entry_type', 'in', ['spend', 'fee'])
+            .where('l.id', '<=', throughId)
+            .where('l.effective_at', '<', end)
+            // What the previous invoice took: recorded by then and occurred before this period.
+            .where((eb) => eb.or([eb('l.id', '>', afterId), eb('l.effective_at', '>=', start)]))
+            .groupBy(['l.project_id', 'p.name', 'l.platform'])
             .orderBy('p.name')
-            .orderBy('d.project_id')
-            .orderBy('d.platform')
+            .orderBy('l.project_id')
+            .orderBy('l.platform')
             .execute()
         : [];
       const topUps = hasWallet
@@ -259,10 +288,11 @@ export async function readPeriodLegs(
           paymentIntentId: p.payment_intent_id,
           settledAt: p.settled_at,
         })),
+        walletLedgerThrough: hasWallet ? throughId : null,
         walletDebits: walletDebits.map((d) => ({
-          projectId: d.project_id,
+          projectId: d.project_id!,
           projectName: d.name,
-          platform: d.platform,
+          platform: d.platform!,
           bills: num(d.bills),
           spendCents: num(d.spend),
           feeCents: num(d.fee),

@@ -25,6 +25,7 @@ export interface InvoicesTable {
   due_cents: Int8;
   /** The document as issued: written as a JSON string, read back parsed. */
   document: ColumnType<Invoice, string, never>;
+  wallet_ledger_through: Int8 | null;
   issued_at: Date;
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }

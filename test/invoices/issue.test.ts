@@ -201,6 +201,59 @@ describe("a closed period's invoice", () => {
     expect(invoice.totals.chargedCents + invoice.totals.paidFromWalletCents).toBe(sum);
   });
 
+  it('puts a platform bill that arrives after its period was invoiced on the next invoice, never on none', async () => {
+    const m = await agencyMonth(t.db);
+    const march = await issuePeriodInvoice(t.db, {
+      orgId: m.orgId,
+      periodStart: START,
+      periodEnd: END,
+      at: END,
+    });
+    // Meta bills a day of March on 2 April, after March's invoice.
+    await recordSpend(t.db, {
+      orgId: m.orgId,
+      platform: 'meta',
+      projectId: m.evergreen,
+      amountCents: 33_00,
+      occurredAt: day(30),
+      externalId: `late-${m.orgId}`,
+    });
+    await closeCreditPeriod(t.db, {
+      orgId: m.orgId,
+      periodStart: END,
+      at: NEXT_END,
+      nextPeriodEnd: new Date('2026-06-01T00:00:00Z'),
+      allowance: 0,
+      rollover: { days: 0, cap: 0 },
+    });
+    const april = await issuePeriodInvoice(t.db, {
+      orgId: m.orgId,
+      periodStart: END,
+      periodEnd: NEXT_END,
+      at: NEXT_END,
+    });
+    const spend = (i: { invoice: Invoice }, projectId: string) =>
+      i.invoice.lines
+        .filter((l) => l.kind === 'ad_spend' && l.platform === 'meta' && l.projectId === projectId)
+        .map((l) => l.amountCents);
+    // March's invoice is as issued; April's has April's own bill (agencyMonth's, at the period's start)
+    // and the late one.
+    expect(spend(march, m.evergreen)).toEqual([120_00 + 80_33]);
+    expect(spend(april, m.evergreen)).toEqual([33_00]);
+    expect(spend(april, m.spring)).toEqual([10_00]);
+    // Every bill is on exactly one invoice.
+    const billed = await t.db
+      .selectFrom('wallet_debits')
+      .select((eb) => eb.fn.sum<string>('spend_cents').as('cents'))
+      .where('org_id', '=', m.orgId)
+      .executeTakeFirstOrThrow();
+    const invoiced = [march, april]
+      .flatMap((i) => i.invoice.lines)
+      .filter((l) => l.kind === 'ad_spend')
+      .reduce((sum, l) => sum + l.amountCents, 0);
+    expect(invoiced).toBe(Number(billed.cents));
+  });
+
   it('is issued once, however often or concurrently its close asks, and numbered without gaps', async () => {
     const orgs = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>

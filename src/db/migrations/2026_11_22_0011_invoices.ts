@@ -34,6 +34,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- What this invoice itself collects through Stripe (lines no other charge covers); 0 if nothing.
       due_cents bigint NOT NULL CHECK (due_cents >= 0),
       document jsonb NOT NULL,
+      -- The last wallet ledger row the invoice took platform bills from (null without a wallet): a bill
+      -- recorded later, even one that occurred in this period, goes on the next invoice.
+      wallet_ledger_through bigint,
       issued_at timestamptz NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       CHECK ((kind = 'credit_note') = (corrects_number IS NOT NULL))
