@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../generations/deadline';
 import { domainErrorFrom } from '../temporal/failures';
 import { engineUnavailable } from '../temporal/outage';
@@ -40,13 +40,21 @@ export function createWalletClient({ client, taskQueue, engineTimeoutMs, clockOf
     nudge: (orgId: string, reason: WalletNudgeReason): Promise<void> =>
       bounded(async () => {
         const input: WalletWorkflowInput = { orgId, clockOffsetMs: clockOffsetMs ?? 0 };
-        await client.workflow.signalWithStart('walletWorkflow', {
-          workflowId: walletWorkflowId(orgId),
-          taskQueue,
-          args: [input],
-          signal: walletNudgeSignal,
-          signalArgs: [{ reason }],
-        });
+        const workflowId = walletWorkflowId(orgId);
+        try {
+          await client.workflow.signalWithStart('walletWorkflow', {
+            workflowId,
+            taskQueue,
+            args: [input],
+            signal: walletNudgeSignal,
+            signalArgs: [{ reason }],
+          });
+        } catch (err) {
+          // Two first nudges at once can both try the start; the loser is told it is already started
+          // (Temporal's test server says so more often than a real one). It is running: signal it.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          await client.workflow.getHandle(workflowId).signal(walletNudgeSignal, { reason });
+        }
       }),
 
     state: (orgId: string) =>
