@@ -53,9 +53,7 @@ const WALLET_RULES = [
 ].map((name) => `src/wallet/${name}.ts`);
 
 /** Usage's pure rules (src/invoices/usage-*.ts but its recording and queries). */
-const USAGE_RULES = ['usage-error-codes', 'usage-metrics', 'usage-rules'].map(
-  (name) => `src/invoices/${name}.ts`,
-);
+const USAGE_RULES = ['usage-metrics', 'usage-rules'].map((name) => `src/invoices/${name}.ts`);
 
 /**
  * The only modules under src/ a workflow may import runtime code from: pure (no I/O, no clock, no

@@ -1,5 +1,4 @@
 import { BILLING_ERRORS } from './billing/error-codes';
-import { USAGE_ERRORS } from './invoices/usage-error-codes';
 import { INVOICE_ERRORS } from './invoices/error-codes';
 import { WALLET_ERRORS } from './wallet/error-codes';
 
@@ -57,9 +56,7 @@ export const ERRORS = {
   ...BILLING_ERRORS,
   /** The agency wallet (src/wallet/error-codes.ts): BYO orgs, unknown platforms, overdrawn withdrawals. */
   ...WALLET_ERRORS,
-  /** Metered usage (src/invoices/usage-error-codes.ts): unknown metrics, events outside the window. */
-  ...USAGE_ERRORS,
-  /** Invoices (src/invoices/error-codes.ts). */
+  /** Invoices and metered usage (src/invoices/error-codes.ts): unknown invoices and metrics, late events. */
   ...INVOICE_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,4 +1,4 @@
-import { Type, type Static, type TEnum, type TProperties, type TUnsafe } from 'typebox';
+import { Type, type Static, type TEnum, type TProperties, type TSchema, type TUnsafe } from 'typebox';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, TEXT_PATTERN } from '../credits/amounts';
 import { GENERATION_FORMATS } from '../credits/formats';
 import type { CreditsSnapshot } from '../credits/snapshot';
@@ -43,6 +43,10 @@ export const oneOf = <const V extends string[]>(values: readonly [...V]): TEnum<
 /** An object with exactly these properties; each is required unless wrapped in Type.Optional. */
 export const closed = <P extends TProperties>(properties: P) =>
   Type.Object(properties, { additionalProperties: false });
+
+/** One page of a cursor-paged list: pass `nextCursor` back as `cursor`; null on the last page. */
+export const cursorPage = <T extends TSchema>(item: T) =>
+  closed({ data: Type.Array(item), nextCursor: nullable('string') });
 
 /** Any JSON object, served and documented as it is (the serializer must not filter it). */
 export const anyObject = () =>

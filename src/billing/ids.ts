@@ -1,3 +1,5 @@
+import { INVOICE_COLLECTION_PREFIX } from '../invoices/ids';
+
 /**
  * Every name the billing domain derives, built only here: the workflow id, and the business keys of the
  * money it moves (Stripe idempotency/metadata and the billing_charges record). Keys are built from
@@ -6,8 +8,14 @@
 
 export const billingWorkflowId = (orgId: string): string => `org-billing:${orgId}`;
 
-/** The prefixes of every key the billing domain writes into Stripe metadata (its webhook owner's). */
-export const BILLING_KEY_PREFIXES = ['renewal:', 'overage:', 'plan-change:', 'invoice:'] as const;
+/** The prefixes of every key the billing domain writes into Stripe metadata (its webhook owner's), an
+ * invoice's collection included: the billing workflow charges and duns it. */
+export const BILLING_KEY_PREFIXES = [
+  'renewal:',
+  'overage:',
+  'plan-change:',
+  INVOICE_COLLECTION_PREFIX,
+] as const;
 
 const iso = (at: Date): string => at.toISOString();
 

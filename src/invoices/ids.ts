@@ -10,7 +10,7 @@ export const invoiceKey = (orgId: string, periodStart: Date): string =>
 /** The credit note correcting invoice `number`: one per invoice. */
 export const creditNoteKey = (number: string): string => `credit-note:${number}`;
 
-/** The billing_charges key (and Stripe business key) of what invoice `number` collects. */
-export const invoiceCollectionKey = (number: string): string => `invoice:${number}`;
-
 export const INVOICE_COLLECTION_PREFIX = 'invoice:';
+
+/** The billing_charges key (and Stripe business key) of what invoice `number` collects. */
+export const invoiceCollectionKey = (number: string): string => `${INVOICE_COLLECTION_PREFIX}${number}`;

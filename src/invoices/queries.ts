@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../errors';
 import { assembleInvoice } from './assemble';
 import { issueInvoice } from './checks';
 import { PREVIEW_NUMBER, type Invoice } from './document';
-import { invoiceCollectionKey } from './ids';
+import { INVOICE_COLLECTION_PREFIX } from './ids';
 import { readPeriodLegs } from './legs';
 import { periodUsage } from './period-usage';
 
@@ -50,7 +50,7 @@ function invoicesOf(db: Db, orgId: string) {
     .leftJoin('billing_charges as c', (j) =>
       j
         .onRef('c.org_id', '=', 'i.org_id')
-        .on(sql<boolean>`c.business_key = ${invoiceCollectionKey('')} || i.number`),
+        .on(sql<boolean>`c.business_key = ${INVOICE_COLLECTION_PREFIX} || i.number`),
     )
     .where('i.org_id', '=', orgId);
 }

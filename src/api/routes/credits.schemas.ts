@@ -3,6 +3,7 @@ import { ID_MAX_LENGTH } from '../../credits/amounts';
 import { LEDGER_ENTRY_TYPES } from '../../credits/entry-types';
 import type { CreditEntry } from '../../credits/history';
 import {
+  cursorPage,
   anyObject,
   closed,
   dateTime,
@@ -45,10 +46,7 @@ const entrySchema = closed({
   detail: Type.Union([anyObject(), Type.Null()]),
 });
 
-export const historyPageSchema = closed({
-  data: Type.Array(entrySchema),
-  nextCursor: nullable('string'),
-});
+export const historyPageSchema = cursorPage(entrySchema);
 
 // The response is serialized through its closed schema, which would drop a field the domain gains
 // without a word: tsc holds the two together, both ways.

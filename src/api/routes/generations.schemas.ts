@@ -6,6 +6,7 @@ import type { GenerationView } from '../../generations/queries';
 import { GENERATION_STATUSES, RESERVATION_STATUSES } from '../../generations/statuses';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN } from '../cursor';
 import {
+  cursorPage,
   closed,
   creditsSnapshotSchema,
   dateTime,
@@ -128,10 +129,7 @@ export const failedGenerationSchema = closed({
   credits: creditsSnapshotSchema,
 });
 
-export const generationPageSchema = closed({
-  data: Type.Array(generationSchema),
-  nextCursor: nullable('string'),
-});
+export const generationPageSchema = cursorPage(generationSchema);
 
 // The domain types these responses publish. A charge is serialized through a closed schema, so a field
 // the ledger adds and the schema lacks would be dropped from the answer without a word: tsc says so.

@@ -11,7 +11,7 @@ import {
 import { COLLECTION_STATUSES, type InvoiceSummary } from '../../invoices/queries';
 import { BILLING_MODES } from '../../orgs/statuses';
 import { AD_PLATFORMS, TOP_UP_METHODS } from '../../wallet/statuses';
-import { closed, dateTime, int, ledgerPageQuery, nullable, oneOf, type Assignable } from '../schemas';
+import { closed, cursorPage, dateTime, int, ledgerPageQuery, oneOf, type Assignable } from '../schemas';
 
 /** The schemas of /v1/invoices (src/api/routes/invoices.ts). */
 
@@ -116,10 +116,7 @@ const summarySchema = closed({
   collection: collectionSchema,
 });
 
-export const invoicePageSchema = closed({
-  data: Type.Array(summarySchema),
-  nextCursor: nullable('string'),
-});
+export const invoicePageSchema = cursorPage(summarySchema);
 
 /**
  * `attachment; filename="LB-2026-000042.pdf"`: the download's name is the invoice's number, which the

@@ -14,6 +14,7 @@ import {
 } from '../../wallet/statuses';
 import type { DebitView, TopUpView, WalletView, WithdrawalLegView } from '../../wallet/views';
 import {
+  cursorPage,
   anyObject,
   closed,
   dateTime,
@@ -192,10 +193,7 @@ const entrySchema = closed({
   detail: Type.Union([anyObject(), Type.Null()]),
 });
 
-export const transactionsPageSchema = closed({
-  data: Type.Array(entrySchema),
-  nextCursor: nullable('string'),
-});
+export const transactionsPageSchema = cursorPage(entrySchema);
 
 // Each response is serialized through its closed schema, which would drop a field the view gains without
 // a word: tsc holds the two together, both ways.
