@@ -179,15 +179,17 @@ export async function readPeriodLegs(
       // Platform bills that occurred before this period's end and that no earlier invoice took: the
       // previous one took those recorded by its issue that occurred before its end. A bill the platform
       // sends late (it occurred in a period already invoiced) is on the next invoice, never on none.
-      const previous = await tx
-        .selectFrom('invoices')
-        .select('wallet_ledger_through')
-        .where('org_id', '=', orgId)
-        .where('kind', '=', 'invoice')
-        .where('period_start', '<', start)
-        .orderBy('period_start', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const previous = hasWallet
+        ? await tx
+            .selectFrom('invoices')
+            .select('wallet_ledger_through')
+            .where('org_id', '=', orgId)
+            .where('kind', '=', 'invoice')
+            .where('period_start', '<', start)
+            .orderBy('period_start', 'desc')
+            .limit(1)
+            .executeTakeFirst()
+        : undefined;
       const afterId = previous?.wallet_ledger_through ?? 0;
       const last = hasWallet
         ? await tx
