@@ -15,10 +15,13 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { sql } from 'kysely';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
 import { buildApi } from '../../src/api/server';
 import { findDrift } from '../../src/credits/reconcile';
@@ -30,11 +33,16 @@ import { temporalExecutable } from '../../src/temporal/executables';
 import { createBillingWorker } from '../../src/temporal/worker';
 import { databaseUrl, withAdmin } from '../support/postgres';
 import type { FloorActivities } from './floor-workflows';
-import type { LoadOptions, LoadResult, LoadTarget } from './lifecycle-generator';
+import { childPids, cpuSpent, readCpu, type CpuGroups, type CpuReading } from './cpu-accounting';
+import type { LoadOptions, LoadResult, LoadTarget, WindowBegan } from './lifecycle-generator';
 import { makeOrgWithKey, NO_RATE_LIMITS } from '../support/fixtures';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '32,128').split(',').map(Number);
+/** For profiling one path: BENCH_ROWS=engine runs only that row (the ratios then need every row). */
+const ROWS = process.env.BENCH_ROWS?.split(',');
+/** BENCH_PROFILE=<dir>: a V8 CPU profile of this process's main thread over each measured window. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const FLOOR_WORKFLOWS = fileURLToPath(new URL('./floor-workflows.ts', import.meta.url));
 const GENERATOR = fileURLToPath(new URL('./lifecycle-generator.ts', import.meta.url));
 
@@ -54,6 +62,10 @@ interface RowFigures {
   startMs: Latencies;
   completeMs: Latencies;
   historyEvents: number;
+  /** CPU ms per lifecycle spent by each process (the Temporal server, this process, the clients, PostgreSQL). */
+  cpuMsPerLifecycle: Record<string, number>;
+  /** PostgreSQL transactions per lifecycle in the bench database: its round trips, as every call autocommits. */
+  pgTransactionsPerLifecycle: number;
 }
 
 function percentiles(samples: number[]): Latencies {
@@ -62,20 +74,101 @@ function percentiles(samples: number[]): Latencies {
   return { p50: Math.round(at(0.5)), p99: Math.round(at(0.99)) };
 }
 
-/** Runs one row's clients in a forked lifecycle-generator.ts and reads the figures back. */
-function generateLoad(options: LoadOptions): Promise<LoadResult> {
+interface Measured {
+  result: LoadResult;
+  cpu: Record<string, number>;
+  pgTransactions: number;
+}
+
+/**
+ * Runs one row's clients in a forked lifecycle-generator.ts and reads the figures back, with the CPU of
+ * every process and the bench database's transactions over the measured window (after the warm-up).
+ */
+function generateLoad(options: LoadOptions, probe: Probe): Promise<Measured> {
   const child = fork(GENERATOR);
+  let before: { cpu: CpuReading; pgTransactions: number } | undefined;
   return new Promise((resolve, reject) => {
-    child.once('message', (result) => resolve(result as LoadResult));
+    child.on('message', (message) => {
+      if ((message as WindowBegan).began) {
+        void probe.read().then((r) => (before = r), reject);
+        void profiler?.start();
+        return;
+      }
+      const result = message as LoadResult;
+      void profiler?.stop(`${options.target.kind}-${options.clients}`);
+      // PostgreSQL publishes a backend's counters when it goes idle, at most once a second.
+      setTimeout(() => {
+        probe.read().then((after) => {
+          const cpu = { ...cpuSpent(before!.cpu, after.cpu), clients: result.cpuMs };
+          resolve({ result, cpu, pgTransactions: after.pgTransactions - before!.pgTransactions });
+        }, reject);
+      }, 1100);
+    });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`lifecycle generator exited with code ${code}`)));
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`lifecycle generator exited with code ${code}`));
+    });
     child.send(options);
   });
 }
 
-async function row(client: Client, target: LoadTarget, clients: number, historyId: (id: string) => string) {
-  const r = await generateLoad({ target, clients, seconds: DURATION_S, warmup: 5 });
+const profiler = PROFILE_DIR ? windowProfiler(PROFILE_DIR) : undefined;
+
+function windowProfiler(dir: string) {
+  const session = new Session();
+  session.connect();
+  return {
+    async start() {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(`${dir}/${name}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+    },
+  };
+}
+
+interface Probe {
+  read(): Promise<{ cpu: CpuReading; pgTransactions: number }>;
+}
+
+function probeOf(db: Db, dbName: string): Probe {
+  const groups: CpuGroups = {
+    temporal: () => childPids(process.pid, 'temporal'),
+    'api+workers': () => [process.pid],
+    postgres: async () => {
+      const { rows } = await sql<{ pid: number }>`
+        SELECT pid FROM pg_stat_activity WHERE datname = ${dbName}`.execute(db);
+      return rows.map((r) => r.pid);
+    },
+  };
+  return {
+    async read() {
+      const cpu = await readCpu(groups);
+      const { rows } = await sql<{ n: string }>`
+        SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = ${dbName}`.execute(
+        db,
+      );
+      return { cpu, pgTransactions: Number(rows[0]?.n ?? 0) };
+    },
+  };
+}
+
+async function row(
+  client: Client,
+  probe: Probe,
+  target: LoadTarget,
+  clients: number,
+  historyId: (id: string) => string,
+) {
+  const {
+    result: r,
+    cpu,
+    pgTransactions,
+  } = await generateLoad({ target, clients, seconds: DURATION_S, warmup: 5 }, probe);
   const history = r.lastId ? await client.workflow.getHandle(historyId(r.lastId)).fetchHistory() : undefined;
+  const perLifecycle = (n: number) => Math.round((n / Math.max(1, r.starts.length)) * 100) / 100;
   const figures: RowFigures = {
     lifecyclesPerSec: Math.round((r.starts.length / r.elapsedSeconds) * 10) / 10,
     lifecycles: r.starts.length,
@@ -83,6 +176,9 @@ async function row(client: Client, target: LoadTarget, clients: number, historyI
     startMs: percentiles(r.starts),
     completeMs: percentiles(r.completes),
     historyEvents: history?.events?.length ?? 0,
+    cpuMsPerLifecycle: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, perLifecycle(v)])),
+    // The probe's own two readings are transactions too.
+    pgTransactionsPerLifecycle: perLifecycle(Math.max(0, pgTransactions - 2)),
   };
   return figures;
 }
@@ -152,14 +248,23 @@ async function main(): Promise<void> {
     const figures: Record<string, Record<string, RowFigures>> = {};
     console.log(`${DURATION_S}s per run, closed-loop clients in their own process: start -> complete`);
     console.log(
-      ['path'.padEnd(14), 'clients', 'lifec/s', 'start p50/p99', 'complete p50/p99', 'events', 'errors'].join(
-        '  ',
-      ),
+      [
+        'path'.padEnd(14),
+        'clients',
+        'lifec/s',
+        'start p50/p99',
+        'complete p50/p99',
+        'events',
+        'errors',
+        'cpu ms/lifecycle: temporal api+workers clients postgres',
+        'pg tx',
+      ].join('  '),
     );
+    const probe = probeOf(db, dbName);
     const runs = [floorWorker.run(), engineWorker.run()];
     for (const clients of CLIENTS) {
-      for (const r of rows) {
-        const f = await row(client, r.target, clients, r.historyId);
+      for (const r of rows.filter((r) => !ROWS || ROWS.includes(r.name))) {
+        const f = await row(client, probe, r.target, clients, r.historyId);
         (figures[r.name] ??= {})[String(clients)] = f;
         console.log(
           [
@@ -170,13 +275,18 @@ async function main(): Promise<void> {
             `${f.completeMs.p50}/${f.completeMs.p99}`.padStart(16),
             String(f.historyEvents).padStart(6),
             String(f.errors).padStart(6),
+            ['temporal', 'api+workers', 'clients', 'postgres']
+              .map((k) => String(f.cpuMsPerLifecycle[k] ?? 0).padStart(k.length))
+              .join(' ')
+              .padStart(55),
+            String(f.pgTransactionsPerLifecycle).padStart(5),
           ].join('  '),
         );
       }
     }
 
     const ratios: Record<string, Record<string, number>> = {};
-    for (const clients of CLIENTS.map(String)) {
+    for (const clients of ROWS ? [] : CLIENTS.map(String)) {
       const e = figures.engine![clients]!;
       ratios[clients] = {
         vsBare: round(e.lifecyclesPerSec / figures.bare![clients]!.lifecyclesPerSec),

@@ -26,6 +26,13 @@ export interface LoadResult {
   elapsedSeconds: number;
   /** The workflow id of the last lifecycle, for its history. */
   lastId?: string;
+  /** CPU this process spent in the measured window (after the warm-up). */
+  cpuMs: number;
+}
+
+/** Sent once the warm-up is over, so that the parent starts its CPU readings with the measured window. */
+export interface WindowBegan {
+  began: true;
 }
 
 type Lifecycle = () => Promise<{ startMs: number; completeMs: number; id: string }>;
@@ -86,7 +93,9 @@ async function run(options: LoadOptions): Promise<LoadResult> {
   const lifecycle = await lifecycleOf(options.target);
   // Warm-up: JIT, pools, the sandbox's first workflow tasks.
   for (let i = 0; i < options.warmup; i++) await lifecycle();
-  const result: LoadResult = { starts: [], completes: [], errors: 0, elapsedSeconds: 0 };
+  await new Promise<void>((resolve) => process.send!({ began: true } satisfies WindowBegan, () => resolve()));
+  const result: LoadResult = { starts: [], completes: [], errors: 0, elapsedSeconds: 0, cpuMs: 0 };
+  const cpu = process.cpuUsage();
   const began = Date.now();
   const until = began + options.seconds * 1000;
   await Promise.all(
@@ -104,6 +113,8 @@ async function run(options: LoadOptions): Promise<LoadResult> {
     }),
   );
   result.elapsedSeconds = (Date.now() - began) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  result.cpuMs = Math.round((user + system) / 1000);
   return result;
 }
 
