@@ -2,11 +2,12 @@ import type { Static } from 'typebox';
 import type { ApiKeyIdentity } from '../../auth/api-keys';
 import { requireGenerationsAllowed } from '../../billing/limits';
 import type { Db } from '../../db/pool';
-import { DomainError, notFound } from '../../errors';
+import { DomainError } from '../../errors';
 import type { GenerationClient } from '../../generations/client';
 import { isDeadlinePassed } from '../../generations/deadline';
 import { getGeneration, listGenerations } from '../../generations/queries';
 import { newId } from '../../ids';
+import { projectOwnerCheck } from '../../orgs/projects';
 import { identityOf } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { errorBody } from '../errors';
@@ -37,19 +38,11 @@ const CREATE_URL = '/v1/generations';
 
 export function generationRoutes({ db, generations }: GenerationRouteDeps): ApiRoute[] {
   /**
-   * Checked in PostgreSQL before anything else, so another org's project is refused without starting a
-   * workflow. Completing or failing needs no such read: the workflow id is scoped by the caller's org
+   * Checked before anything else, so another org's project is refused without starting a workflow.
+   * Completing or failing needs no such read: the workflow id is scoped by the caller's org
    * (generation:<orgId>:<id>), so another org's generation is simply not found.
    */
-  async function requireOwnProject(orgId: string, projectId: string): Promise<void> {
-    const row = await db
-      .selectFrom('projects')
-      .select('id')
-      .where('id', '=', projectId)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
-    if (!row) throw notFound('project', projectId);
-  }
+  const requireOwnProject = projectOwnerCheck(db);
 
   async function start(
     identity: ApiKeyIdentity,

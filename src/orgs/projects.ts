@@ -1,0 +1,27 @@
+import { CompiledQuery } from 'kysely';
+import { preparedStatement, type Db } from '../db/pool';
+import { notFound } from '../errors';
+
+/** Owned (org, project) pairs remembered per checker; past it the oldest are forgotten first. */
+export const PROJECT_OWNERS_REMEMBERED = 10_000;
+
+const OWNED = preparedStatement('SELECT 1 FROM projects WHERE id = $1 AND org_id = $2');
+
+/**
+ * Whether a project belongs to an org, remembered once seen: a project is never deleted and never moves
+ * to another org (nothing updates or deletes `projects`), so an ownership once read stays true, and
+ * every later generation of that project skips the round trip. A missing project is not remembered: it
+ * may be created the next moment. The ledger checks ownership again inside the reservation
+ * (`project_not_found`); this check only spares a foreign project a workflow.
+ */
+export function projectOwnerCheck(db: Db): (orgId: string, projectId: string) => Promise<void> {
+  const owned = new Set<string>();
+  return async (orgId, projectId) => {
+    const pair = `${orgId}\u0000${projectId}`;
+    if (owned.has(pair)) return;
+    const { rows } = await db.executeQuery(CompiledQuery.raw(OWNED, [projectId, orgId]));
+    if (rows.length === 0) throw notFound('project', projectId);
+    if (owned.size >= PROJECT_OWNERS_REMEMBERED) owned.delete(owned.values().next().value!);
+    owned.add(pair);
+  };
+}
