@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/pool';
+import { CompiledQuery } from 'kysely';
+import { preparedStatement, type Db } from '../db/pool';
 import { DomainError } from '../errors';
 
 /**
@@ -59,23 +60,25 @@ function canonicalJson(value: unknown): string {
 
 type Claim = { kind: 'run'; workId: string } | { kind: 'done'; response: StoredResponse };
 
+// Every POST /v1/generations runs these two: prepared, so PostgreSQL plans each once per connection.
+const CLAIM = preparedStatement(
+  `INSERT INTO idempotency_keys (org_id, key, request_hash, generation_id, status)
+   VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT (org_id, key) DO NOTHING RETURNING generation_id`,
+);
+const COMPLETE = preparedStatement(
+  `UPDATE idempotency_keys
+   SET status = 'completed', response_status = $3, response_body = $4, completed_at = now()
+   WHERE org_id = $1 AND key = $2 AND status = 'pending' RETURNING key`,
+);
+
 async function claim(db: Db, scope: IdempotencyScope, newWorkId: () => string): Promise<Claim> {
   // Two tries: a competing attempt may release its claim between our insert and our read.
   for (let attempt = 0; attempt < 2; attempt++) {
     const workId = newWorkId();
-    const inserted = await db
-      .insertInto('idempotency_keys')
-      .values({
-        org_id: scope.orgId,
-        key: scope.key,
-        request_hash: scope.requestHash,
-        generation_id: workId,
-        status: 'pending',
-      })
-      .onConflict((oc) => oc.columns(['org_id', 'key']).doNothing())
-      .returning('generation_id')
-      .executeTakeFirst();
-    if (inserted) return { kind: 'run', workId };
+    const inserted = await db.executeQuery(
+      CompiledQuery.raw(CLAIM, [scope.orgId, scope.key, scope.requestHash, workId]),
+    );
+    if (inserted.rows.length > 0) return { kind: 'run', workId };
 
     const row = await db
       .selectFrom('idempotency_keys')
@@ -100,20 +103,10 @@ async function complete(
   scope: IdempotencyScope,
   response: StoredResponse,
 ): Promise<IdempotentResult> {
-  const updated = await db
-    .updateTable('idempotency_keys')
-    .set({
-      status: 'completed',
-      response_status: response.status,
-      response_body: JSON.stringify(response.body),
-      completed_at: new Date(),
-    })
-    .where('org_id', '=', scope.orgId)
-    .where('key', '=', scope.key)
-    .where('status', '=', 'pending')
-    .returning('key')
-    .executeTakeFirst();
-  if (updated) return { ...response, replayed: false };
+  const updated = await db.executeQuery(
+    CompiledQuery.raw(COMPLETE, [scope.orgId, scope.key, response.status, JSON.stringify(response.body)]),
+  );
+  if (updated.rows.length > 0) return { ...response, replayed: false };
   const row = await db
     .selectFrom('idempotency_keys')
     .select(['response_status', 'response_body'])

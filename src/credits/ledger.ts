@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/pool';
+import { CompiledQuery, sql } from 'kysely';
+import { preparedStatement, type Db } from '../db/pool';
 import { DomainError, notFound } from '../errors';
 import { requireCredits, requireNonEmpty } from './amounts';
 import type { CapturePlan } from './capture';
@@ -42,14 +42,28 @@ export type ReserveResult =
       credits: CreditsSnapshot;
     };
 
+// The generation path's three ledger calls, one per reservation and one to end it: prepared, so each
+// connection plans them once.
+const RESERVE = preparedStatement(
+  'SELECT outcome, amount, snapshot FROM credits_reserve($1, $2, $3, $4, $5)',
+);
+const CAPTURE = preparedStatement(
+  'SELECT outcome, status, detail, snapshot FROM credits_capture($1, $2, $3, $4, $5, $6)',
+);
+const RELEASE = preparedStatement(
+  'SELECT outcome, status, amount, expired, snapshot FROM credits_release($1, $2, $3, $4, $5, $6)',
+);
+
 export async function reserveCredits(db: Db, input: ReserveInput): Promise<ReserveResult> {
   const orgId = requireNonEmpty('orgId', input.orgId);
   const projectId = requireNonEmpty('projectId', input.projectId);
   const generationId = requireNonEmpty('generationId', input.generationId);
   const format = requireFormat(input.format);
-  const { rows } = await sql<{ outcome: string; amount: number | null; snapshot: SnapshotRow | null }>`
-    SELECT outcome, amount, snapshot FROM credits_reserve(${orgId}, ${projectId}, ${generationId}, ${format}, ${reserveKey(generationId)})
-  `.execute(db);
+  const { rows } = await db.executeQuery<{
+    outcome: string;
+    amount: number | null;
+    snapshot: SnapshotRow | null;
+  }>(CompiledQuery.raw(RESERVE, [orgId, projectId, generationId, format, reserveKey(generationId)]));
   const row = single(rows);
   switch (row.outcome) {
     case 'reserved':
@@ -103,13 +117,20 @@ export async function captureCredits(db: Db, input: CaptureInput): Promise<Captu
   const generationId = requireNonEmpty('generationId', input.generationId);
   const actual = requireCredits('actualCredits', input.actualCredits, { min: 0 });
   const model = input.model == null ? null : requireNonEmpty('model', input.model);
-  const { rows } = await sql<{
+  const { rows } = await db.executeQuery<{
     outcome: string;
     status: string | null;
     detail: (Omit<CapturePlan, 'released'> & { actual: number; hold: number }) | null;
     snapshot: SnapshotRow | null;
-  }>`SELECT outcome, status, detail, snapshot FROM credits_capture(${orgId}, ${generationId}, ${actual}, ${model}, ${settleKey(generationId)}, ${pendingExpiryKey(generationId)})`.execute(
-    db,
+  }>(
+    CompiledQuery.raw(CAPTURE, [
+      orgId,
+      generationId,
+      actual,
+      model,
+      settleKey(generationId),
+      pendingExpiryKey(generationId),
+    ]),
   );
   const row = single(rows);
   switch (row.outcome) {
@@ -159,15 +180,22 @@ export async function releaseCredits(db: Db, input: ReleaseInput): Promise<Relea
   const orgId = requireNonEmpty('orgId', input.orgId);
   const generationId = requireNonEmpty('generationId', input.generationId);
   const reason = input.reason == null ? null : requireNonEmpty('reason', input.reason, 1000);
-  const { rows } = await sql<{
+  const { rows } = await db.executeQuery<{
     outcome: string;
     status: string | null;
     amount: number | null;
     expired: number | null;
     snapshot: SnapshotRow | null;
-  }>`
-    SELECT outcome, status, amount, expired, snapshot FROM credits_release(${orgId}, ${generationId}, ${input.kind}, ${reason}, ${settleKey(generationId)}, ${pendingExpiryKey(generationId)})
-  `.execute(db);
+  }>(
+    CompiledQuery.raw(RELEASE, [
+      orgId,
+      generationId,
+      input.kind,
+      reason,
+      settleKey(generationId),
+      pendingExpiryKey(generationId),
+    ]),
+  );
   const row = single(rows);
   switch (row.outcome) {
     case 'released':
