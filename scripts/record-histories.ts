@@ -46,7 +46,8 @@ import { walletStateQuery, walletStripeEventSignal } from '../workflows/wallet.m
 export const WORKFLOW_HISTORIES = {
   /** One history per way a generation ends. */
   generations: {
-    currentVersion: 'v3-local-ledger',
+    // v4: a workflow type of its own (generationLifecycle), with no patch markers to record.
+    currentVersion: 'v4-lifecycle-type',
     scenarios: ['completed', 'failed', 'expired', 'rejected', 'deadline-passed', 'refused-completion'],
   },
   /** One history per way a credit-pack purchase settles. */

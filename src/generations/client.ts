@@ -11,7 +11,7 @@ import type { CaptureResult, ReleaseResult, ReserveInput, ReserveResult } from '
 import { DomainError, fromErrorData, notFound } from '../errors';
 import { domainErrorFrom } from '../temporal/failures';
 import { engineUnavailable } from '../temporal/outage';
-import type { generationWorkflow } from '../../workflows/generations';
+import type { generationLifecycle } from '../../workflows/generations';
 import {
   completeUpdate,
   failUpdate,
@@ -31,7 +31,7 @@ export interface GenerationClientOptions {
   engineTimeoutMs?: number;
 }
 
-type Handle = WorkflowHandle<typeof generationWorkflow>;
+type Handle = WorkflowHandle<typeof generationLifecycle>;
 
 /**
  * What the API calls to run a generation's credits. Every method is safe to retry: the workflow id is
@@ -51,7 +51,7 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
   }
 
   const handleOf = (orgId: string, generationId: string): Handle =>
-    client.workflow.getHandle<typeof generationWorkflow>(generationWorkflowId(orgId, generationId));
+    client.workflow.getHandle<typeof generationLifecycle>(generationWorkflowId(orgId, generationId));
 
   /** The final state of a closed workflow, or undefined while it is still running. */
   async function closedState(handle: Handle): Promise<GenerationState | undefined> {
@@ -96,8 +96,8 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
         reserveWithinMs: reservationWindowMs(timeoutMs),
       };
       const workflowId = generationWorkflowId(args.orgId, args.generationId);
-      const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationWorkflow>(
-        'generationWorkflow',
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationLifecycle>(
+        'generationLifecycle',
         {
           workflowId,
           taskQueue: opts.taskQueue,
@@ -112,7 +112,7 @@ export function createGenerationClient(client: Client, opts: GenerationClientOpt
           return await client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          const state = await client.workflow.getHandle<typeof generationWorkflow>(workflowId).result();
+          const state = await client.workflow.getHandle<typeof generationLifecycle>(workflowId).result();
           if (state.reservation) return state.reservation;
           throw stateError(state);
         }
