@@ -15,18 +15,27 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  NativeConnection,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
 import { buildApi } from '../../src/api/server';
 import { findDrift } from '../../src/credits/reconcile';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createDb, type Db } from '../../src/db/pool';
+import { DEV_SQLITE_PRAGMAS, startDevTemporalServer } from '../../src/dev/temporal-server';
+import { freePort } from '../../src/dev/ports';
 import { createGenerationClient } from '../../src/generations/client';
 import { generationWorkflowId } from '../../src/generations/ids';
 import { temporalExecutable } from '../../src/temporal/executables';
@@ -185,29 +194,71 @@ async function row(
 
 const round = (n: number): number => Number(n.toPrecision(3));
 
+interface BenchServer {
+  client: Client;
+  nativeConnection: NativeConnection;
+  address: string;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The Temporal dev server every row runs on: in memory, as @temporalio/testing starts it (default), or
+ * with BENCH_SERVER=dev as `npm run dev` runs it, on a SQLite file with its pragmas (BENCH_SQLITE_PRAGMAS,
+ * comma-separated, `none` for SQLite's defaults).
+ */
+async function benchServer(): Promise<BenchServer> {
+  if (process.env.BENCH_SERVER !== 'dev') {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: temporalExecutable('temporal'), log: { format: 'pretty', level: 'error' } },
+    });
+    return { ...env, address: env.address, teardown: () => env.teardown() };
+  }
+  const dir = await mkdtemp(`${tmpdir()}/layers-bench-temporal-`);
+  const pragmas = process.env.BENCH_SQLITE_PRAGMAS;
+  const temporal = await startDevTemporalServer({
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    dbFilename: `${dir}/temporal.sqlite`,
+    ...(pragmas === undefined ? {} : { sqlitePragmas: pragmas === 'none' ? [] : pragmas.split(',') }),
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  console.log(`Temporal dev server on a SQLite file, pragmas: ${pragmas ?? DEV_SQLITE_PRAGMAS.join(',')}`);
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    address: temporal.address,
+    async teardown() {
+      await nativeConnection.close();
+      await connection.close();
+      await temporal.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const dbName = `layers_bench_generations_${Date.now().toString(36)}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${dbName}`));
   const db: Db = createDb(databaseUrl(dbName), { max: 20, applicationName: 'layers-billing-bench' });
-  let env: TestWorkflowEnvironment | undefined;
+  let server: BenchServer | undefined;
   try {
     await migrateToLatest(db);
-    env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: temporalExecutable('temporal'), log: { format: 'pretty', level: 'error' } },
-    });
-    const client = env.client;
+    server = await benchServer();
+    const { client } = server;
     const floorQueue = `bench-floor-${randomUUID()}`;
     const engineQueue = `bench-engine-${randomUUID()}`;
     const activities: FloorActivities = { noop: async (n) => n };
     const floorWorker = await Worker.create({
-      connection: env.nativeConnection,
+      connection: server.nativeConnection,
       namespace: 'default',
       taskQueue: floorQueue,
       workflowsPath: FLOOR_WORKFLOWS,
       activities,
     });
     const engineWorker = await createBillingWorker({
-      connection: env.nativeConnection,
+      connection: server.nativeConnection,
       namespace: 'default',
       taskQueue: engineQueue,
       db,
@@ -227,7 +278,7 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const org = await makeOrgWithKey(db, { tier: 'team', prepaid: 1_000_000_000 });
     const apiKey = org.apiKey;
-    const address = env.address;
+    const address = server.address;
     const floor = (workflowType: string): LoadTarget => ({
       kind: 'floor',
       temporalAddress: address,
@@ -318,7 +369,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await env?.teardown();
+    await server?.teardown();
     await db.destroy();
     await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }
