@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,8 @@ describe('npm run dev', () => {
     expect(bought.status).toBe(201);
     expect(await bought.json()).toMatchObject({ status: 'succeeded', creditsGranted: 100 });
     firstDemoOrg = demoOrg(run.output());
+    // Temporal's SQLite file writes ahead to a log instead of syncing a journal at every workflow task.
+    expect(existsSync(join(dataDir, 'temporal.sqlite-wal'))).toBe(true);
 
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-run.child.pid!, 'SIGINT');
