@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Type, type TObject } from 'typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
@@ -32,6 +33,7 @@ import type { ApiRoute } from './route';
 import { auditRoutes } from './routes/audit';
 import { billingRoutes } from './routes/billing';
 import { creditRoutes } from './routes/credits';
+import { dashboardSessionRoutes } from './routes/dashboard-session';
 import { generationRoutes } from './routes/generations';
 import { invoiceRoutes } from './routes/invoices';
 import { creditPackRoutes } from './routes/credit-packs';
@@ -87,6 +89,7 @@ export interface ApiDeps {
       | 'authFailureBurst'
       | 'trustProxy'
       | 'logLevel'
+      | 'dashboardSessionTtlMs'
     >
   > & {
     bodyLimitBytes?: number;
@@ -181,6 +184,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     for (const method of [route.method].flat()) seen.push({ method, url: route.url });
   });
 
+  // Parses the Cookie header for every request (the dashboard's session); sets none by itself.
+  void app.register(fastifyCookie);
   installErrorHandling(app, bodyLimit);
   installRequestLogging(app);
   let closing = false;
@@ -202,6 +207,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const limits = authLimitsOf(deps.config);
   const onAuth = authenticate(deps.db, limits);
   const onAuthWithCredits = authenticate(deps.db, limits, { withCredits: true });
+  const onSession = authenticate(deps.db, limits, { sessionOnly: true });
+  const onAuthOf = (auth: ApiRoute['auth']) =>
+    auth === 'with-credits' ? onAuthWithCredits : auth === 'session' ? onSession : onAuth;
 
   let openApi: Record<string, unknown> | undefined;
   const routes: ApiRoute[] = [
@@ -211,6 +219,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),
     ...creditRoutes({ db: deps.db }),
+    ...dashboardSessionRoutes({
+      db: deps.db,
+      limits,
+      sessionTtlMs: deps.config?.dashboardSessionTtlMs,
+    }),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
     ...billingRoutes({ db: deps.db, billing: deps.billing, clock: deps.clock }),
     ...walletRoutes({
@@ -230,12 +243,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     url: route.url,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     schema: route.schema,
-    onRequest: route.auth
-      ? [
-          route.auth === 'with-credits' ? onAuthWithCredits : onAuth,
-          ...(route.scope ? [requireScope(route.scope)] : []),
-        ]
-      : [],
+    onRequest: route.auth ? [onAuthOf(route.auth), ...(route.scope ? [requireScope(route.scope)] : [])] : [],
     preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
       (hook): hook is preValidationHookHandler => hook !== undefined,
     ),
