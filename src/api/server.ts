@@ -27,6 +27,7 @@ import { authenticate, requireScope, type AuthLimits } from './auth';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
+import { installDashboardPages, isDashboardPage } from './dashboard-pages';
 import { TokenBuckets } from './rate-limit';
 import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
@@ -96,6 +97,8 @@ export interface ApiDeps {
     /** How long a card top-up waits for its charge to settle (default CARD_TOP_UP_WAIT_MS, 10 s). */
     topUpWaitMs?: number;
   };
+  /** The dashboard's built app (default dashboard/dist of this repository; src/api/dashboard-pages.ts). */
+  dashboardDir?: string;
   /** Where the log lines go when config.logLevel is set (default stdout); tests capture them here. */
   logStream?: LogDestination;
   logger?: FastifyServerOptions['logger'];
@@ -136,9 +139,12 @@ function readQueryIntegers(schema: TObject | undefined): preValidationHookHandle
 
 const registered = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
 
-/** Every route Fastify registered on an app built by buildApi (the OpenAPI test compares against it). */
+/**
+ * Every API route Fastify registered on an app built by buildApi (the OpenAPI test compares against it):
+ * all but the dashboard's pages, which are not API operations.
+ */
 export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  return [...(registered.get(app) ?? [])];
+  return (registered.get(app) ?? []).filter((r) => !isDashboardPage(r.url));
 }
 
 /** The API's rate limits from its configuration (defaults from src/config.ts). */
@@ -257,6 +263,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       done(null, body),
     );
     for (const route of routes.filter((r) => r.rawBody)) scope.route(options(route));
+  });
+  installDashboardPages(app, {
+    db: deps.db,
+    dir: deps.dashboardDir,
+    sessionTtlMs: deps.config?.dashboardSessionTtlMs,
   });
   return app;
 }
