@@ -86,15 +86,14 @@ function Shell({ orgName }: { orgName: string }) {
   const [signingOut, setSigningOut] = useState(false);
   const { section, title, page } = route(path);
   const main = useRef<HTMLElement>(null);
-  const first = useRef(true);
+  const shown = useRef(path);
 
-  // After a navigation (not the first render), move focus to the new page, as a full page load would.
+  // After a navigation (not on load), move focus to the new page, as a full page load would; without
+  // scrolling, since the page is already at its top under the sticky bar.
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    main.current?.focus();
+    if (shown.current === path) return;
+    shown.current = path;
+    main.current?.focus({ preventScroll: true });
   }, [path]);
 
   return (

@@ -114,7 +114,7 @@ export function PlanChange({
     <div className="plan-change">
       <form className="form-row" onSubmit={onPreview} aria-label="Change plan">
         <SelectField
-          label="Plan"
+          label="New plan"
           value={draft.tier}
           onChange={(e) => update({ tier: e.target.value as Tier })}
           options={TIER_IDS.map((id) => ({ value: id, label: tierName(id) }))}

@@ -25,7 +25,7 @@ export function Downloads({ number }: { number: string }) {
   );
 }
 
-/** Org → Billing → Invoices: the open period's invoice so far, then every issued one, newest first. */
+/** Org → Billing → Invoices: every issued invoice, newest first, then the open period's invoice so far. */
 export function InvoicesPage() {
   const upcoming = useResource((signal) => get<UpcomingInvoice>('/v1/invoices/upcoming', signal), 'upcoming');
   return (
@@ -33,6 +33,9 @@ export function InvoicesPage() {
       <PageHeader title="Invoices">
         One invoice per billing period: subscription, credits, ad spend and usage. Download any as PDF or CSV.
       </PageHeader>
+      <Card title="Issued invoices">
+        <InvoiceList />
+      </Card>
       <Card
         title="Upcoming invoice"
         busy={upcoming.status === 'loading'}
@@ -55,9 +58,6 @@ export function InvoicesPage() {
             </>
           )}
         </Loaded>
-      </Card>
-      <Card title="Issued invoices">
-        <InvoiceList />
       </Card>
     </>
   );

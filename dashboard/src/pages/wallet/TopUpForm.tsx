@@ -67,7 +67,7 @@ export function TopUpForm({ onToppedUp }: { onToppedUp: () => void }) {
   return (
     <form className="stack" onSubmit={onSubmit} aria-label="Top up the wallet">
       <TextField
-        label="Amount (USD)"
+        label="Top-up amount (USD)"
         inputMode="decimal"
         autoComplete="off"
         placeholder="250.00"

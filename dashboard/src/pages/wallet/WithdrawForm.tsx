@@ -54,7 +54,7 @@ export function WithdrawForm({ wallet, onWithdrawn }: { wallet: Wallet; onWithdr
     <form className="stack" onSubmit={onSubmit} aria-label="Withdraw from the wallet">
       <p className="muted">Refunded to the cards that paid, newest first, less 2.9% + 30¢ per refund.</p>
       <TextField
-        label="Amount (USD)"
+        label="Amount to withdraw (USD)"
         inputMode="decimal"
         autoComplete="off"
         placeholder={`All: ${formatCents(Math.max(0, wallet.balanceCents))}`}
