@@ -224,7 +224,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       temporalClient: deps.temporalClient,
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),
-    ...creditRoutes({ db: deps.db }),
+    ...creditRoutes({ db: deps.db, clock: deps.clock }),
     ...dashboardSessionRoutes({
       db: deps.db,
       limits,
