@@ -173,11 +173,13 @@ describe('the sign-in page', () => {
 
 describe.each(PAGES)('the $name page', ({ name, key, open }) => {
   it('has no serious or critical axe violations, names every control, and is photographed', async () => {
-    const { context, page } = await stack.newPage(DESKTOP);
+    const { context, page, errors } = await stack.newPage(DESKTOP);
     await signIn(page, key());
     await open(page);
     expect(await seriousViolations(page)).toEqual([]);
     expect(await unlabelledControls(page)).toEqual([]);
+    // Under the API's strict Content-Security-Policy: nothing refused, nothing thrown.
+    expect(errors).toEqual([]);
     await screenshot(page, `${name}-desktop`);
     await context.close();
 

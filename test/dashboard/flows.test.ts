@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { format, parseISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPdfText } from '../invoices/pdf-text';
 import { credits, openPage, settled, signIn, textOf, usd } from './pages';
-import { seedAgencyOrg, seedByoOrg, type SeededOrg } from './seed';
+import { seedAgencyOrg, seedByoOrg, seedPendingAchOrg, type SeededOrg } from './seed';
 import { startDashboardStack, type DashboardStack } from './stack';
 
 /**
@@ -162,6 +163,42 @@ describe('the billing page', () => {
     expect(await textOf(page, 'credits-balance')).toBe(credits(c.balance));
     await context.close();
   });
+
+  it('buys a credit pack at the price it showed, and sets the credit alert', async () => {
+    const { context, page } = await stack.newPage();
+    await signIn(page, org.apiKey);
+    await settled(page);
+    const pack = page.getByRole('radio', { name: /^100 credits/ });
+    const label = page.locator('label.radio', { has: pack });
+    const shownPrice = (await label.locator('.radio-description').innerText()).trim().split(/\s+/)[0]!;
+    await pack.check();
+    await page.getByRole('button', { name: 'Buy with card on file' }).click();
+    const result = page.getByTestId('credit-pack-result');
+    await result.waitFor({ timeout: 30_000 });
+    const bought = await stack.db
+      .selectFrom('credit_pack_purchases')
+      .select(['amount_cents', 'credits', 'status'])
+      .where('org_id', '=', org.orgId)
+      .executeTakeFirstOrThrow();
+    expect(bought).toMatchObject({ credits: 100, status: 'succeeded' });
+    expect(shownPrice).toBe(usd(Number(bought.amount_cents)));
+    expect(await result.innerText()).toBe(`Added 100 prepaid credits for ${shownPrice}.`);
+    await settled(page);
+    const c = (await api('/v1/credits')).body;
+    expect(await textOf(page, 'credits-prepaid')).toBe(credits(c.prepaidBalance));
+    expect(await textOf(page, 'credits-balance')).toBe(credits(c.balance));
+
+    await page.getByLabel('Alert below (credits)').fill('250');
+    await page.getByRole('button', { name: 'Save alert' }).click();
+    await page.getByText('Alert set: below 250 credits.').waitFor();
+    const alert = await stack.db
+      .selectFrom('credit_alerts')
+      .select('threshold_credits')
+      .where('org_id', '=', org.orgId)
+      .executeTakeFirstOrThrow();
+    expect(Number(alert.threshold_credits)).toBe(250);
+    await context.close();
+  });
 });
 
 describe('the wallet page', () => {
@@ -216,6 +253,70 @@ describe('the wallet page', () => {
     await page.getByRole('button', { name: 'Save auto-top-up' }).click();
     await page.getByTestId('auto-top-up-result').getByText('dailyCapCents').waitFor();
     expect((await api('/v1/wallet')).body.autoTopUp.dailyCapCents).toBe(600_00);
+    await context.close();
+  });
+
+  it('shows ACH top-ups in flight as pending funds with their expected dates', async () => {
+    // An org whose ACH top-up is still with the bank: the page lists what GET /v1/wallet lists.
+    const harbor = await seedPendingAchOrg(stack);
+    const { context, page } = await stack.newPage();
+    await signIn(page, harbor.apiKey);
+    await openPage(page, 'Wallet');
+    const wallet = (await api('/v1/wallet', harbor.apiKey)).body;
+    expect(wallet.pendingTopUps).toHaveLength(1);
+    const [pending] = wallet.pendingTopUps;
+    const row = await page.getByTestId('pending-top-ups').locator('tbody tr').first().innerText();
+    expect(row).toContain('ACH');
+    expect(row).toContain(format(parseISO(pending.expectedSettlement), 'MMM d, yyyy'));
+    expect(row).toContain(usd(pending.amountCents));
+    expect(await textOf(page, 'wallet-pending')).toBe(usd(wallet.pendingCents));
+    expect(await textOf(page, 'wallet-balance')).toBe(usd(wallet.balanceCents));
+    await context.close();
+
+    // Asked for on the page, an ACH top-up answers with the day the bank should pay.
+    const { context: second, page: form } = await stack.newPage();
+    await signIn(form, org.apiKey);
+    await openPage(form, 'Wallet');
+    await form.getByLabel('Top-up amount (USD)').fill('1,500.00');
+    await form.getByRole('radio', { name: /ACH bank debit/ }).check();
+    await form.getByRole('button', { name: 'Top up', exact: true }).click();
+    const result = form.getByTestId('top-up-result');
+    await result.getByText('is on its way').waitFor({ timeout: 30_000 });
+    const started = await stack.db
+      .selectFrom('wallet_top_ups')
+      .select(['amount_cents', 'expected_settlement'])
+      .where('org_id', '=', org.orgId)
+      .where('method', '=', 'ach')
+      .executeTakeFirstOrThrow();
+    expect(Number(started.amount_cents)).toBe(1_500_00);
+    const expected = format(parseISO(String(started.expected_settlement)), 'MMM d, yyyy');
+    expect(await result.innerText()).toBe(`$1,500.00 by ACH is on its way, expected ${expected}.`);
+    await second.close();
+  });
+
+  it('raises the floor above the balance and shows why ads are paused', async () => {
+    // The floor may not exceed an enabled auto-top-up's threshold: switch it off first, as finance would.
+    const off = await stack.call('PUT', '/v1/wallet/auto-top-up', {
+      key: org.apiKey,
+      json: { enabled: false, thresholdCents: 0, amountCents: 0, dailyCapCents: 0 },
+    });
+    expect(off.status).toBe(200);
+    const { context, page } = await stack.newPage();
+    await signIn(page, org.apiKey);
+    await openPage(page, 'Wallet');
+    const balance = (await api('/v1/wallet')).body.balanceCents;
+    await page.getByLabel('Pause ads below (USD)').fill('5000');
+    await page.getByRole('button', { name: 'Save floor' }).click();
+    await page.getByText('Floor set to $5,000.00.').waitFor();
+    expect(balance).toBeLessThan(5_000_00);
+    // The wallet workflow pauses the ads; the page says so once it has.
+    const deadline = Date.now() + 30_000;
+    while (!(await api('/v1/wallet')).body.adsPaused.paused && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    await page.reload();
+    const banner = page.getByRole('alert').filter({ hasText: 'Ads are paused' });
+    await banner.waitFor();
+    expect(await banner.innerText()).toContain('The balance fell below the floor of $5,000.00');
     await context.close();
   });
 });

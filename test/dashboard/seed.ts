@@ -3,7 +3,7 @@ import { startOrgBilling } from '../../src/billing/enroll';
 import { periodContaining } from '../../src/billing/period';
 import { createOrganization, createProject } from '../../src/orgs/orgs';
 import { attachDefaultCard } from '../../src/orgs/stripe-customer';
-import { creditWire, recordSpend } from '../../src/wallet/ledger';
+import { creditWire, recordSpend, startTopUp } from '../../src/wallet/ledger';
 import { closeAndIssue, generate } from '../api/invoice-support';
 import type { DashboardStack } from './stack';
 
@@ -81,7 +81,15 @@ export async function seedAgencyOrg(stack: DashboardStack, now = new Date()): Pr
     await bill(platform, projectId, cents, subDays(now, daysAgo));
   }
 
-  await attachDefaultCard({ db, stripe: stack.stripe }, org.orgId, 'pm_card_visa');
+  const { customerId } = await attachDefaultCard({ db, stripe: stack.stripe }, org.orgId, 'pm_card_visa');
+  // A bank account for ACH top-ups (localstripe knows SEPA debits, not us_bank_account; the wallet takes
+  // either). Under npm run dev, localstripe settles bank debits at once.
+  const bank = await stack.stripe.paymentMethods.create({
+    type: 'sepa_debit',
+    sepa_debit: { iban: 'DE89370400440532013000' },
+    billing_details: { name: 'Northwind Finance', email: 'finance@northwind.test' },
+  });
+  await stack.stripe.paymentMethods.attach(bank.id, { customer: customerId });
   await startOrgBilling(db, stack.billing, org.orgId);
   return {
     orgId: org.orgId,
@@ -101,4 +109,26 @@ export async function seedByoOrg(
   const org = await createOrganization(stack.db, { name, tier: 'plus', mode: 'byo' });
   await startOrgBilling(stack.db, stack.billing, org.orgId);
   return { orgId: org.orgId, name, apiKey: await stack.dashboardKey(org.orgId) };
+}
+
+/**
+ * An agency org with an ACH top-up in flight: started in the wallet ledger as the API starts one, its
+ * wallet workflow not told yet (nothing here nudges it), so it stays pending with its expected date.
+ */
+export async function seedPendingAchOrg(stack: DashboardStack): Promise<{ orgId: string; apiKey: string }> {
+  const org = await createOrganization(stack.db, { name: 'Harbor Media', tier: 'pro', mode: 'agency' });
+  await creditWire(stack.db, {
+    orgId: org.orgId,
+    amountCents: 300_00,
+    reference: 'harbor-wire',
+    at: new Date(),
+  });
+  await startTopUp(stack.db, {
+    orgId: org.orgId,
+    method: 'ach',
+    amountCents: 1_250_00,
+    idempotencyKey: 'harbor-ach-1',
+    at: new Date(),
+  });
+  return { orgId: org.orgId, apiKey: await stack.dashboardKey(org.orgId) };
 }

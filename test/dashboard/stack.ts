@@ -66,8 +66,15 @@ export interface DashboardStack {
   output(): string;
   demo: { orgId: string; apiKey: string; signInLink: string };
   browser: Browser;
-  /** A fresh browser context (own cookies) at the given size, and its first page. */
-  newPage(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * A fresh browser context (own cookies) at the given size, its first page, and what the page reported
+   * as errors: uncaught exceptions and console errors (a Content-Security-Policy refusal is one), less
+   * the browser's own line for each HTTP error answer, which the app handles.
+   */
+  newPage(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
   call(method: string, path: string, opts?: CallOptions): Promise<ApiResponse>;
   /** A key of the org with the dashboard scope. */
   dashboardKey(orgId: string): Promise<string>;
@@ -138,7 +145,14 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       browser: launched,
       async newPage(viewport = DESKTOP) {
         const context = await launched.newContext({ viewport, baseURL: baseUrl, acceptDownloads: true });
-        return { context, page: await context.newPage() };
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+        page.on('console', (msg) => {
+          if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+            errors.push(msg.text());
+        });
+        return { context, page, errors };
       },
       call: (method, path, opts) => callApi(baseUrl, method, path, opts),
       dashboardKey: async (orgId) => (await createApiKey(t.db, orgId, { scopes: ['dashboard'] })).apiKey,
