@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { format, parseISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPdfText } from '../invoices/pdf-text';
-import { credits, openPage, settled, signIn, textOf, usd } from './pages';
+import { credits, openPage, settled, signIn, tableCells, textOf, usd } from './pages';
 import { seedAgencyOrg, seedByoOrg, seedPendingAchOrg, type SeededOrg } from './seed';
 import { startDashboardStack, type DashboardStack } from './stack';
 
@@ -107,6 +107,19 @@ describe('the billing page', () => {
     expect(await textOf(page, 'plan-interval')).toBe(s.interval === 'month' ? 'Monthly' : 'Yearly');
     expect(await textOf(page, 'plan-seats')).toBe(`${s.seats} seat${s.seats === 1 ? '' : 's'}`);
     expect(await textOf(page, 'plan-price')).toBe(usd(s.price.totalCents));
+    // The usage charts' figures are GET /v1/credits/usage's, per day and per project.
+    const u = (await api('/v1/credits/usage')).body;
+    expect(u.totalCredits).toBeGreaterThan(0);
+    expect(await textOf(page, 'usage-total')).toBe(credits(u.totalCredits));
+    expect(await tableCells(page, 'usage-by-project')).toEqual(
+      u.byProject.map((p: { projectName: string; credits: number }) => [p.projectName, credits(p.credits)]),
+    );
+    expect(await tableCells(page, 'usage-by-day')).toEqual(
+      u.byDay.map((d: { date: string; credits: number }) => [
+        format(parseISO(d.date), 'MMM d'),
+        credits(d.credits),
+      ]),
+    );
     const days = Math.ceil((Date.parse(s.currentPeriod.end) - Date.now()) / 86_400_000);
     expect(await textOf(page, 'plan-days-left')).toMatch(new RegExp(`^(${days}|${days - 1}) days? left$`));
     await context.close();
@@ -208,6 +221,25 @@ describe('the wallet page', () => {
     await openPage(page, 'Wallet');
     const before = (await api('/v1/wallet')).body;
     expect(await textOf(page, 'wallet-balance')).toBe(usd(before.balanceCents));
+    // The spend charts' figures are GET /v1/wallet/spend-summary's: the seeded bills of the last 30 days.
+    const spend = (await api('/v1/wallet/spend-summary')).body;
+    expect(spend.totals.spendCents).toBe(42_10 + 18_75 + 27_30 + 12_05);
+    expect(await textOf(page, 'spend-total')).toBe(usd(spend.totals.spendCents + spend.totals.feeCents));
+    const byPlatform = spend.byPlatform.map(
+      (p: { platform: string; spendCents: number; feeCents: number }) => [
+        { meta: 'Meta', google: 'Google', tiktok: 'TikTok' }[p.platform],
+        usd(p.spendCents),
+        usd(p.feeCents),
+      ],
+    );
+    expect(await tableCells(page, 'spend-by-platform')).toEqual(byPlatform);
+    expect(await tableCells(page, 'spend-by-project')).toEqual(
+      spend.byProject.map((p: { projectName: string; spendCents: number; feeCents: number }) => [
+        p.projectName,
+        usd(p.spendCents),
+        usd(p.feeCents),
+      ]),
+    );
 
     await page.getByLabel('Top-up amount (USD)').fill('250');
     await page.getByRole('radio', { name: /Card on file/ }).check();

@@ -44,3 +44,13 @@ export const usd = (cents: number): string =>
   String(Math.abs(cents) % 100).padStart(2, '0');
 
 export const credits = (n: number): string => n.toLocaleString('en-US');
+
+/** The cells of a table's body rows (also in a closed <details>, where innerText would be empty). */
+export function tableCells(page: Page, testId: string): Promise<string[][]> {
+  return page
+    .getByTestId(testId)
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent!.trim())),
+    );
+}

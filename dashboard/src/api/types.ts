@@ -8,7 +8,11 @@ import type {
   subscriptionSchema,
 } from '../../../src/api/routes/billing.schemas';
 import type { creditPackPurchaseSchema } from '../../../src/api/routes/credit-packs';
-import type { historyPageSchema, historyQuery } from '../../../src/api/routes/credits.schemas';
+import type {
+  creditUsageSchema,
+  historyPageSchema,
+  historyQuery,
+} from '../../../src/api/routes/credits.schemas';
 import type {
   invoicePageSchema,
   issuedInvoiceSchema,
@@ -16,6 +20,7 @@ import type {
 } from '../../../src/api/routes/invoices.schemas';
 import type {
   autoTopUpBody,
+  spendSummarySchema,
   topUpResultSchema,
   transactionsPageSchema,
   transactionsQuery,
@@ -61,20 +66,5 @@ export type Withdrawal = Static<typeof withdrawalSchema>;
 
 export type AuditExportQuery = Static<typeof auditExportQuery>;
 
-// ---- pending: the routes helper S adds for the dashboard (see the dashboard contract) ----
-// TODO(dashboard): replace with Static<> of S's schemas once they land.
-
-export interface CreditUsage {
-  periodStart: string;
-  periodEnd: string;
-  byDay: { date: string; credits: number }[];
-  byProject: { projectId: string; credits: number }[];
-}
-
-export interface WalletSpend {
-  from: string;
-  to: string;
-  byPlatform: { platform: string; spendCents: number; feeCents: number }[];
-  byProject: { projectId: string; spendCents: number; feeCents: number }[];
-  byDay: { date: string; spendCents: number }[];
-}
+export type CreditUsage = Static<typeof creditUsageSchema>;
+export type WalletSpend = Static<typeof spendSummarySchema>;

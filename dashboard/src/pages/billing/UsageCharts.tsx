@@ -1,17 +1,19 @@
 import type { CreditUsage } from '../../api/types';
 import { BarChartFigure } from '../../components/BarChartFigure';
 import { formatPeriod, formatShortDay } from '../../lib/dates';
-import { formatCredits, sumIntegers } from '../../lib/numbers';
+import { formatCredits } from '../../lib/numbers';
 
-/** Captured credits in the current credit period, per day and per project (GET /v1/credits/usage). */
+/**
+ * What generations were charged in the current credit period, per day (in the org's zone) and per project
+ * (GET /v1/credits/usage).
+ */
 export function UsageCharts({ usage }: { usage: CreditUsage }) {
-  const total = sumIntegers(usage.byDay.map((d) => d.credits));
   return (
     <>
       <p className="muted">
         {formatPeriod(usage.periodStart, usage.periodEnd)}:{' '}
         <span className="num" data-testid="usage-total">
-          {formatCredits(total)}
+          {formatCredits(usage.totalCredits)}
         </span>{' '}
         credits charged to generations.
       </p>
@@ -30,7 +32,7 @@ export function UsageCharts({ usage }: { usage: CreditUsage }) {
         <BarChartFigure
           title="Credits used per project"
           data={usage.byProject}
-          category="projectId"
+          category="projectName"
           categoryLabel="Project"
           series={[{ key: 'credits', label: 'Credits', color: '#0c8599' }]}
           formatValue={formatCredits}
