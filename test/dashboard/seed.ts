@@ -63,7 +63,8 @@ export async function seedAgencyOrg(stack: DashboardStack, now = new Date()): Pr
   const firstInvoice = await closeAndIssue(db, org.orgId, first.start, first.end, second.end);
 
   await generate(db, org.orgId, [[spring, 380]]);
-  await bill('tiktok', spring, 89_99, new Date(second.start.getTime() + 6 * DAY));
+  // Early in the period: more than 30 days ago, so outside the spend summary's default window.
+  await bill('tiktok', spring, 89_99, new Date(second.start.getTime() + 2 * DAY));
   const secondInvoice = await closeAndIssue(db, org.orgId, second.start, second.end, open.end);
 
   // The open period: usage for the charts, spend on the last few days for the spend charts and runway.

@@ -15,7 +15,7 @@ export function UsageCharts({ usage }: { usage: CreditUsage }) {
         <span className="num" data-testid="usage-total">
           {formatCredits(usage.totalCredits)}
         </span>{' '}
-        credits charged to generations.
+        credits charged to generations. Days in {usage.timeZone}.
       </p>
       <div className="grid grid-2 charts">
         <BarChartFigure
