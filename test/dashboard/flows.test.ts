@@ -212,6 +212,37 @@ describe('the billing page', () => {
     expect(Number(alert.threshold_credits)).toBe(250);
     await context.close();
   });
+
+  it('cancels at the period end after confirming, and resumes', async () => {
+    const { context, page } = await stack.newPage();
+    await signIn(page, org.apiKey);
+    await settled(page);
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    // Nothing happens before the confirmation.
+    expect((await api('/v1/subscription')).body.cancelAtPeriodEnd).toBe(false);
+    await page.getByRole('button', { name: 'Yes, cancel subscription' }).click();
+    await page.getByText('Canceled: the subscription ends at the period end.').waitFor({ timeout: 30_000 });
+    await settled(page);
+    const canceled = (await api('/v1/subscription')).body;
+    expect(canceled.cancelAtPeriodEnd).toBe(true);
+    const ends = format(parseISO(canceled.currentPeriod.end), 'MMM d, yyyy');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `The subscription ends on ${ends}` })
+      .waitFor();
+    expect(await textOf(page, 'plan-next-renewal')).toBe('None');
+
+    await page.getByRole('button', { name: 'Resume subscription' }).click();
+    await page.getByRole('button', { name: 'Yes, resume subscription' }).click();
+    await page.getByText('Resumed: the cancel was undone.').waitFor({ timeout: 30_000 });
+    await settled(page);
+    const resumed = (await api('/v1/subscription')).body;
+    expect(resumed.cancelAtPeriodEnd).toBe(false);
+    expect(await textOf(page, 'plan-next-renewal')).toBe(
+      format(parseISO(resumed.nextRenewalAt), 'MMM d, yyyy'),
+    );
+    await context.close();
+  });
 });
 
 describe('the wallet page', () => {
@@ -254,6 +285,34 @@ describe('the wallet page', () => {
     expect(rows[0]).toContain('Top-up settled');
     expect(rows[0]).toContain('$250.00');
     expect(rows[0]).toContain(usd(after.balanceCents));
+    await context.close();
+  });
+
+  it('withdraws to the card after confirming, less the processor fee', async () => {
+    const { context, page } = await stack.newPage();
+    await signIn(page, org.apiKey);
+    await openPage(page, 'Wallet');
+    const before = (await api('/v1/wallet')).body.balanceCents;
+    await page.getByLabel('Amount to withdraw (USD)').fill('50');
+    await page.getByRole('button', { name: 'Withdraw…' }).click();
+    await page.getByRole('button', { name: 'Yes, withdraw' }).click();
+    const message = page.getByRole('status').filter({ hasText: 'Withdrawing $50.00' });
+    await message.waitFor({ timeout: 30_000 });
+    const legs = await stack.db
+      .selectFrom('wallet_withdrawal_legs')
+      .select(['refund_cents', 'fee_cents'])
+      .where('org_id', '=', org.orgId)
+      .execute();
+    const refunded = legs.reduce((sum, l) => sum + Number(l.refund_cents), 0);
+    const fees = legs.reduce((sum, l) => sum + Number(l.fee_cents), 0);
+    expect(refunded + fees).toBe(50_00);
+    expect(await message.innerText()).toBe(
+      `Withdrawing $50.00: ${usd(refunded)} back to your cards after ${usd(fees)} in processor fees.`,
+    );
+    await settled(page);
+    const after = (await api('/v1/wallet')).body.balanceCents;
+    expect(after).toBe(before - 50_00);
+    expect(await textOf(page, 'wallet-balance')).toBe(usd(after));
     await context.close();
   });
 
