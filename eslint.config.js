@@ -1,5 +1,6 @@
 import path from 'node:path';
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 // ---- Import boundaries (issue 8, item 3) ----
@@ -75,6 +76,13 @@ const WORKFLOW_SAFE = [
   ...USAGE_RULES,
 ];
 
+/** The engine's pure modules the dashboard bundles (catalog data and its pricing rule), nothing with I/O. */
+const DASHBOARD_ENGINE_MODULES = [
+  'src/db/seed/catalog.ts',
+  'src/credit-packs/catalog.ts',
+  'src/billing/tiers.ts',
+];
+
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const withoutTs = (file) => file.replace(/\.ts$/, '');
 
@@ -127,7 +135,7 @@ const workflowSafeBlocks = WORKFLOW_SAFE.map((file) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', 'coverage/'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', 'coverage/', 'dashboard/dist/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -147,6 +155,37 @@ export default tseslint.config(
   {
     files: ENTRY_POINTS,
     rules: { 'no-restricted-imports': ['error', { patterns: [neverTest] }] },
+  },
+  {
+    // The dashboard (a browser app): React's rules of hooks, type-only imports kept apart (the bundler
+    // drops them), and from the engine only types plus the few pure modules it shows numbers from.
+    files: ['dashboard/**/*.{ts,tsx}'],
+    ignores: ['dashboard/vite.config.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            onlyFrom(
+              [
+                'react',
+                'react-dom/client',
+                'recharts',
+                'date-fns',
+                '\\.{1,2}/[\\w./-]+\\.css',
+                '(\\.{1,2}/)+(?!(\\.\\./)*src/)[\\w./-]+',
+                ...DASHBOARD_ENGINE_MODULES.map((f) => `(\\.\\./)+${escape(withoutTs(f))}`),
+              ],
+              'the dashboard imports runtime code only from react, recharts, date-fns, its own modules and ' +
+                'the pure engine modules in DASHBOARD_ENGINE_MODULES (eslint.config.js); types from anywhere',
+            ),
+          ],
+        },
+      ],
+    },
   },
   ...workflowSafeBlocks,
   {

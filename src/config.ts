@@ -44,6 +44,8 @@ export interface Config {
   stripeWebhookSecret: string | undefined;
   /** The API's log level (LOG_LEVEL); see src/api/request-log.ts for what each level shows. */
   logLevel: LogLevel;
+  /** How long a dashboard session lasts from sign-in (DASHBOARD_SESSION_TTL_MS, default 12 h). */
+  dashboardSessionTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -69,6 +71,8 @@ function logLevel(raw: string | undefined, fallback: LogLevel): LogLevel {
 export class ConfigError extends Error {}
 
 const DEFAULT_HOLD_TIMEOUT_MS = 60 * 60 * 1000;
+/** A working day: a dashboard left open overnight asks to sign in again. */
+export const DEFAULT_DASHBOARD_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 // A pipeline that starts and completes 100 generations a second sends 200 requests a second on one key;
 // that is ordinary use, not abuse. An org may spread more over several keys, up to its own bucket.
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 200;
@@ -125,6 +129,11 @@ export function loadConfig(
     authFailureBurst: positiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, DEFAULT_AUTH_FAILURE_BURST),
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     logLevel: logLevel(env.LOG_LEVEL, defaults.logLevel ?? DEFAULT_LOG_LEVEL),
+    dashboardSessionTtlMs: positiveInt(
+      'DASHBOARD_SESSION_TTL_MS',
+      env.DASHBOARD_SESSION_TTL_MS,
+      DEFAULT_DASHBOARD_SESSION_TTL_MS,
+    ),
   };
 }
 

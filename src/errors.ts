@@ -30,6 +30,11 @@ export const ERRORS = {
   BILLING_EXHAUSTED: { status: 402, retryable: false },
   /** The key is valid but lacks the scope the route requires (src/auth/scopes.ts), e.g. wallet:spend. */
   SCOPE_REQUIRED: { status: 403, retryable: false },
+  /**
+   * A dashboard session's change (any method but GET and HEAD) without its session's `x-csrf-token`
+   * header, or with another: refused before the body is read, so nothing is written.
+   */
+  CSRF_TOKEN_INVALID: { status: 403, retryable: false },
   PAYMENT_DECLINED: { status: 402, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   /** The path exists but not for this method; the `Allow` header lists the methods it has. */

@@ -1,3 +1,4 @@
+import type {} from '@fastify/cookie'; // request.cookies
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import {
   authenticateApiKey,
@@ -6,14 +7,24 @@ import {
   type Authentication,
 } from '../auth/api-keys';
 import type { ApiKeyScope } from '../auth/scopes';
+import {
+  authenticateSession,
+  CSRF_HEADER,
+  csrfTokenMatches,
+  SESSION_COOKIE,
+  type SessionRead,
+} from '../auth/sessions';
 import { formatEstimates } from '../credits/ledger';
 import { snapshotOfBalance, type BalanceRow, type CreditsSnapshot } from '../credits/snapshot';
 import type { Db } from '../db/pool';
 import { DomainError, notFound } from '../errors';
 import type { TokenBuckets } from './rate-limit';
+import { clearSessionCookie } from './session-cookie';
 
 interface Authenticated {
   identity: ApiKeyIdentity;
+  /** Set when the request came with a dashboard session cookie rather than a key. */
+  session?: { token: string; expiresAt: Date };
   /** Routes with `auth: 'with-credits'` only; null for an org without a balance row. */
   credits?: CreditsSnapshot | null;
 }
@@ -36,6 +47,11 @@ function authenticatedAs(request: FastifyRequest): Authenticated {
 /** The org and key a request was authenticated as; every org-scoped query starts here. */
 export function identityOf(request: FastifyRequest): ApiKeyIdentity {
   return authenticatedAs(request).identity;
+}
+
+/** The dashboard session a request authenticated with, or undefined for a bearer key. */
+export function sessionOf(request: FastifyRequest): { token: string; expiresAt: Date } | undefined {
+  return authenticatedAs(request).session;
 }
 
 /** The caller's credit snapshot, read with its API key: for routes declared `auth: 'with-credits'`. */
@@ -64,35 +80,70 @@ export interface AuthLimits {
   failuresPerClient: TokenBuckets;
 }
 
-function rateLimited(what: string, retryAfterSeconds: number): DomainError {
+export function rateLimited(what: string, retryAfterSeconds: number): DomainError {
   return new DomainError('RATE_LIMITED', what, { retryAfterSeconds });
 }
 
+/** What `authenticate` admits. */
+export interface AuthOptions {
+  /** The org's balance is read in the same statement as the key (GET /v1/credits). */
+  withCredits?: boolean;
+  /**
+   * Only a dashboard session cookie, whatever else the request carries (the session's own routes,
+   * GET and DELETE /v1/dashboard/session); otherwise a bearer key, or the cookie when there is none.
+   */
+  sessionOnly?: boolean;
+}
+
+/** Methods that change nothing: a session may call them without its CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
 /**
  * Runs before the body is read, so an unauthenticated caller never gets as far as body parsing. Order:
- * who is calling (401), may they call at all (503 KILL_SWITCH), are they calling too fast (429).
- * `withCredits`: the org's balance is read in the same statement as the key (one round trip for
- * GET /v1/credits); nothing of it is kept for a request that fails any of the checks.
+ * who is calling (401), may they call at all (503 KILL_SWITCH), did a session's change come from its own
+ * page (403 CSRF_TOKEN_INVALID), are they calling too fast (429). `withCredits`: the org's balance is read
+ * in the same statement as the key or session (one round trip for GET /v1/credits); nothing of it is kept
+ * for a request that fails any of the checks.
+ *
+ * A request with an Authorization header is judged by it alone: a partner's key is never mixed up with a
+ * browser session that happens to share its cookie jar. Without one, the dashboard's `lb_session` cookie
+ * authenticates as the key that opened the session.
  */
-export function authenticate(
-  db: Db,
-  limits: AuthLimits,
-  opts: { withCredits?: boolean } = {},
-): onRequestHookHandler {
-  return async (request) => {
-    const header = request.headers.authorization;
-    const token = header ? BEARER.exec(header)?.[1] : undefined;
-    if (!token) throw new DomainError('UNAUTHENTICATED', 'send the API key as "Authorization: Bearer <key>"');
+export function authenticate(db: Db, limits: AuthLimits, opts: AuthOptions = {}): onRequestHookHandler {
+  return async (request, reply) => {
+    const header = opts.sessionOnly ? undefined : request.headers.authorization;
+    const cookie = header === undefined ? request.cookies[SESSION_COOKIE] : undefined;
+    if (header === undefined && cookie === undefined) {
+      throw new DomainError(
+        'UNAUTHENTICATED',
+        opts.sessionOnly
+          ? 'sign in to the dashboard first (POST /v1/dashboard/session)'
+          : 'send the API key as "Authorization: Bearer <key>" or sign in to the dashboard',
+      );
+    }
+    const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
+    if (header !== undefined && !token) {
+      throw new DomainError('UNAUTHENTICATED', 'send the API key as "Authorization: Bearer <key>"');
+    }
     const client = limits.failuresPerClient.check(request.ip);
     if (!client.allowed) {
       throw rateLimited('too many failed authentications from this client', client.retryAfterSeconds);
     }
-    const auth: Authentication<{ balance?: BalanceRow }> = opts.withCredits
-      ? await authenticateApiKeyWithBalance(db, token)
-      : await authenticateApiKey(db, token);
+    const auth: Authentication<{ balance?: BalanceRow; session?: SessionRead['session'] }> =
+      cookie !== undefined
+        ? await authenticateSession(db, cookie, opts)
+        : opts.withCredits
+          ? await authenticateApiKeyWithBalance(db, token!)
+          : await authenticateApiKey(db, token!);
     if (!auth.ok && auth.reason === 'invalid') {
       limits.failuresPerClient.take(request.ip);
-      throw new DomainError('UNAUTHENTICATED', 'invalid API key');
+      if (cookie === undefined) throw new DomainError('UNAUTHENTICATED', 'invalid API key');
+      // The browser stops sending a cookie that can never work again.
+      clearSessionCookie(request, reply);
+      throw new DomainError(
+        'UNAUTHENTICATED',
+        'the dashboard session expired or was signed out; sign in again',
+      );
     }
     callers.set(request, auth.identity.orgId);
     if (!auth.ok) {
@@ -100,8 +151,18 @@ export function authenticate(
         auth.reason === 'key_disabled' ? 'this API key is disabled' : 'this organization is disabled';
       throw new DomainError('KILL_SWITCH', what, { reason: auth.reason });
     }
+    const { identity, balance, session } = auth;
+    if (session && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (!csrfTokenMatches(typeof sent === 'string' ? sent : undefined, session.csrfTokenHash)) {
+        throw new DomainError(
+          'CSRF_TOKEN_INVALID',
+          `a dashboard session's changes need its CSRF token in the ${CSRF_HEADER} header`,
+        );
+      }
+    }
     // Both buckets are checked before either is spent, so a refusal by one costs the other nothing.
-    const { prefix, orgId } = auth.identity;
+    const { prefix, orgId } = identity;
     const perKey = limits.perKey.check(prefix);
     if (!perKey.allowed) throw rateLimited('too many requests for this API key', perKey.retryAfterSeconds);
     const perOrg = limits.perOrg.check(orgId);
@@ -110,13 +171,14 @@ export function authenticate(
     }
     limits.perKey.take(prefix);
     limits.perOrg.take(orgId);
-    const { identity, balance } = auth;
+    const sessionOf =
+      session && cookie !== undefined ? { token: cookie, expiresAt: session.expiresAt } : undefined;
     if (!opts.withCredits) {
-      authenticated.set(request, { identity });
+      authenticated.set(request, { identity, session: sessionOf });
       return;
     }
     const credits = balance ? snapshotOfBalance(identity, balance, await formatEstimates(db)) : null;
-    authenticated.set(request, { identity, credits });
+    authenticated.set(request, { identity, credits, session: sessionOf });
   };
 }
 

@@ -235,11 +235,20 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy(err);
 }
 
-/** `/v1/generations/:id/complete` as a matcher of request paths (any non-empty segment for a param). */
+/**
+ * `/v1/generations/:id/complete` as a matcher of request paths (any non-empty segment for a param, and
+ * anything at all for a wildcard segment: the dashboard's `/dashboard/*`).
+ */
 function pathMatcher(url: string): RegExp {
   const escaped = url
     .split('/')
-    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) =>
+      segment.startsWith(':')
+        ? '[^/]+'
+        : segment === '*'
+          ? '.*'
+          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('/');
   return new RegExp(`^${escaped}$`);
 }

@@ -31,10 +31,28 @@ function responses(route: ApiRoute) {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.schema.response)) {
     if (Number(status) >= 400) continue;
+    const headers = route.responseHeaders?.[Number(status)];
+    const withHeaders = headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(headers).map(([name, h]) => [name, { ...h, required: true }]),
+          ),
+        }
+      : {};
+    // 204 has no body (RFC 9110), so no content to describe.
+    if (Number(status) === 204) {
+      out[status] = { description: 'No content', ...withHeaders };
+      continue;
+    }
     const content = route.produces
       ? Object.fromEntries(route.produces.map((type) => [type, { schema }]))
       : json(schema);
-    out[status] = { description: 'OK', content, ...(route.links ? { links: route.links } : {}) };
+    out[status] = {
+      description: 'OK',
+      ...withHeaders,
+      content,
+      ...(route.links ? { links: route.links } : {}),
+    };
   }
   if (route.file) {
     const { status, mediaType, description, schema, headers } = route.file;
@@ -63,6 +81,17 @@ function responses(route: ApiRoute) {
   return out;
 }
 
+/**
+ * Either a bearer key or a dashboard session (the cookie), except on the session's own routes. OpenAPI
+ * 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the key's scope.
+ */
+function security(route: ApiRoute): Record<string, string[]>[] {
+  if (!route.auth) return [];
+  if (route.auth === 'session') return [{ cookieAuth: [] }];
+  const scopes = route.scope ? [route.scope] : [];
+  return [{ bearerAuth: scopes }, { cookieAuth: scopes }];
+}
+
 /** The OpenAPI 3.1 document of a route table; 3.1 takes our JSON Schemas as they are. */
 export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -72,8 +101,7 @@ export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
-      // OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the key's scope.
-      security: route.auth ? [{ bearerAuth: route.scope ? [route.scope] : [] }] : [],
+      security: security(route),
       parameters: [
         ...parameters('path', params),
         ...parameters('query', querystring),
@@ -98,6 +126,16 @@ export function buildOpenApiDocument(routes: ApiRoute[]): Record<string, unknown
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: lb_live_<16 hex>_<secret>.' },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'lb_session',
+          description:
+            'A dashboard session (POST /v1/dashboard/session), acting as the key that opened it with that ' +
+            "key's scopes. Any method but GET must also send the session's csrfToken as the x-csrf-token " +
+            'header (else 403 CSRF_TOKEN_INVALID). A request with an Authorization header is judged by it ' +
+            'alone.',
+        },
       },
       schemas: { Error: errorSchema },
     },

@@ -60,17 +60,19 @@ export interface ApiRoute<
   S extends RouteSchemas = RouteSchemas,
   Raw extends TSchema | undefined = TSchema | undefined,
 > {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify syntax (`/v1/generations/:id`). */
   url: string;
   operationId: string;
   summary: string;
   tag: string;
   /**
-   * Bearer API key required (then 401/429/503 apply). 'with-credits': the org's credit snapshot is read
-   * in the same statement as the key, and the handler takes it with creditsOf(request).
+   * Bearer API key or dashboard session cookie required (then 401/429/503 apply, and 403
+   * CSRF_TOKEN_INVALID to a session's change without its token). 'with-credits': the org's credit
+   * snapshot is read in the same statement as the key, and the handler takes it with creditsOf(request).
+   * 'session': the dashboard session cookie only (the session's own routes).
    */
-  auth: boolean | 'with-credits';
+  auth: boolean | 'with-credits' | 'session';
   /**
    * The scope the key must carry besides being valid (src/auth/scopes.ts); others get 403
    * SCOPE_REQUIRED before the body is read. Only with `auth`.
@@ -92,6 +94,8 @@ export interface ApiRoute<
    * schemas then describe each of them in the document.
    */
   produces?: string[];
+  /** Headers a success carries besides Content-Type (a session's Set-Cookie), by status; each required. */
+  responseHeaders?: Record<number, Record<string, { description: string; schema: TSchema }>>;
   /** The success that is a file rather than JSON, if this route answers one. */
   file?: FileResponse;
   /**
@@ -145,6 +149,7 @@ export function errorsOf(route: ApiRoute): ErrorCode[] {
   const { body } = route.schema;
   const codes = new Set<ErrorCode>(ANY_REQUEST_ERRORS);
   if (route.auth) AUTH_ERRORS.forEach((c) => codes.add(c));
+  if (route.auth && route.method !== 'GET') codes.add('CSRF_TOKEN_INVALID');
   if (route.scope) codes.add('SCOPE_REQUIRED');
   if (body) BODY_ERRORS.forEach((c) => codes.add(c));
   if (route.rawBody) RAW_BODY_ERRORS.forEach((c) => codes.add(c));

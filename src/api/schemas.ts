@@ -33,6 +33,8 @@ export function nullable(type: 'string' | 'integer'): TUnsafe<string | number | 
 }
 
 export const dateTime = () => Type.String({ format: 'date-time' });
+/** A calendar day, 'YYYY-MM-DD' (an org's local day), in responses. */
+export const day = () => Type.String({ format: 'date' });
 export const nullableDateTime = () =>
   Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
 

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Type, type TObject } from 'typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
@@ -26,12 +27,14 @@ import { authenticate, requireScope, type AuthLimits } from './auth';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, methodNotAllowed } from './errors';
 import { apiLoggerOptions, installRequestLogging, newRequestId, type LogDestination } from './request-log';
 import { buildOpenApiDocument } from './openapi';
+import { installDashboardPages, isDashboardPage } from './dashboard-pages';
 import { TokenBuckets } from './rate-limit';
 import { refuseLoneSurrogates } from './text';
 import type { ApiRoute } from './route';
 import { auditRoutes } from './routes/audit';
 import { billingRoutes } from './routes/billing';
 import { creditRoutes } from './routes/credits';
+import { dashboardSessionRoutes } from './routes/dashboard-session';
 import { generationRoutes } from './routes/generations';
 import { invoiceRoutes } from './routes/invoices';
 import { creditPackRoutes } from './routes/credit-packs';
@@ -87,12 +90,15 @@ export interface ApiDeps {
       | 'authFailureBurst'
       | 'trustProxy'
       | 'logLevel'
+      | 'dashboardSessionTtlMs'
     >
   > & {
     bodyLimitBytes?: number;
     /** How long a card top-up waits for its charge to settle (default CARD_TOP_UP_WAIT_MS, 10 s). */
     topUpWaitMs?: number;
   };
+  /** The dashboard's built app (default dashboard/dist of this repository; src/api/dashboard-pages.ts). */
+  dashboardDir?: string;
   /** Where the log lines go when config.logLevel is set (default stdout); tests capture them here. */
   logStream?: LogDestination;
   logger?: FastifyServerOptions['logger'];
@@ -133,9 +139,12 @@ function readQueryIntegers(schema: TObject | undefined): preValidationHookHandle
 
 const registered = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
 
-/** Every route Fastify registered on an app built by buildApi (the OpenAPI test compares against it). */
+/**
+ * Every API route Fastify registered on an app built by buildApi (the OpenAPI test compares against it):
+ * all but the dashboard's pages, which are not API operations.
+ */
 export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  return [...(registered.get(app) ?? [])];
+  return (registered.get(app) ?? []).filter((r) => !isDashboardPage(r.url));
 }
 
 /** The API's rate limits from its configuration (defaults from src/config.ts). */
@@ -181,6 +190,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     for (const method of [route.method].flat()) seen.push({ method, url: route.url });
   });
 
+  // Parses the Cookie header for every request (the dashboard's session); sets none by itself.
+  void app.register(fastifyCookie);
   installErrorHandling(app, bodyLimit);
   installRequestLogging(app);
   let closing = false;
@@ -202,6 +213,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const limits = authLimitsOf(deps.config);
   const onAuth = authenticate(deps.db, limits);
   const onAuthWithCredits = authenticate(deps.db, limits, { withCredits: true });
+  const onSession = authenticate(deps.db, limits, { sessionOnly: true });
+  const onAuthOf = (auth: ApiRoute['auth']) =>
+    auth === 'with-credits' ? onAuthWithCredits : auth === 'session' ? onSession : onAuth;
 
   let openApi: Record<string, unknown> | undefined;
   const routes: ApiRoute[] = [
@@ -210,7 +224,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       temporalClient: deps.temporalClient,
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),
-    ...creditRoutes({ db: deps.db }),
+    ...creditRoutes({ db: deps.db, clock: deps.clock }),
+    ...dashboardSessionRoutes({
+      db: deps.db,
+      limits,
+      sessionTtlMs: deps.config?.dashboardSessionTtlMs,
+    }),
     ...generationRoutes({ db: deps.db, generations: deps.generations }),
     ...billingRoutes({ db: deps.db, billing: deps.billing, clock: deps.clock }),
     ...walletRoutes({
@@ -230,12 +249,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     url: route.url,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     schema: route.schema,
-    onRequest: route.auth
-      ? [
-          route.auth === 'with-credits' ? onAuthWithCredits : onAuth,
-          ...(route.scope ? [requireScope(route.scope)] : []),
-        ]
-      : [],
+    onRequest: route.auth ? [onAuthOf(route.auth), ...(route.scope ? [requireScope(route.scope)] : [])] : [],
     preValidation: [refuseLoneSurrogates, readQueryIntegers(route.schema.querystring)].filter(
       (hook): hook is preValidationHookHandler => hook !== undefined,
     ),
@@ -249,6 +263,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       done(null, body),
     );
     for (const route of routes.filter((r) => r.rawBody)) scope.route(options(route));
+  });
+  installDashboardPages(app, {
+    db: deps.db,
+    dir: deps.dashboardDir,
+    sessionTtlMs: deps.config?.dashboardSessionTtlMs,
   });
   return app;
 }

@@ -46,7 +46,7 @@ export type Authentication<Read extends object = object> =
   | { ok: false; reason: 'key_disabled' | 'org_disabled'; identity: ApiKeyIdentity };
 
 // crypto.hash (Node >= 20.12), the one-shot form, costs about half of createHash: it runs per request.
-const sha256: (text: string) => Buffer =
+export const sha256: (text: string) => Buffer =
   typeof crypto.hash === 'function'
     ? (text) => crypto.hash('sha256', text, 'buffer')
     : (text) => createHash('sha256').update(text, 'utf8').digest();
@@ -115,7 +115,7 @@ export async function setOrganizationDisabled(
   return { orgId, disabled };
 }
 
-interface KeyRow {
+export interface KeyRow {
   prefix: string;
   secret_hash: Buffer;
   disabled: boolean;
@@ -130,7 +130,7 @@ interface KeyRow {
 // Every authenticated request starts with one of these, so they are prepared statements (planning the
 // join cost PostgreSQL several times what executing it does) and batched: see batchedLookup.
 // The scopes ride along on the key's row: checking one costs the request no second statement.
-const KEY_COLUMNS =
+export const KEY_COLUMNS =
   'k.prefix, k.secret_hash, k.disabled, k.scopes, o.id AS org_id, o.name, o.tier_id, o.disabled AS org_disabled';
 const KEY_FROM = 'api_keys k JOIN organizations o ON o.id = k.org_id';
 const BY_PREFIXES = 'WHERE k.prefix = ANY($1::text[])';
@@ -178,6 +178,17 @@ async function verify<Row extends KeyRow, Read extends object>(
   const row = prefix ? await lookup(db, prefix) : undefined;
   const matches = timingSafeEqual(sha256(apiKey), row?.secret_hash ?? DUMMY_HASH);
   if (!row || !matches) return { ok: false, reason: 'invalid' };
+  return identityOfKey(row, read);
+}
+
+/**
+ * What a key's row (KEY_COLUMNS and billing_status) authenticates as, once whoever presented it proved
+ * they may use it: the key itself, or a dashboard session the key opened (src/auth/sessions.ts).
+ */
+export function identityOfKey<Row extends KeyRow, Read extends object>(
+  row: Row,
+  read: (row: Row) => Read,
+): Authentication<Read> {
   const identity: ApiKeyIdentity = {
     orgId: row.org_id,
     orgName: row.name,

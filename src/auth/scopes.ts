@@ -3,11 +3,12 @@ import { invalid } from '../errors';
 /**
  * What an API key may do beyond the partner API. Scopes add to a key, never take away: every key may
  * call the partner routes, and a route that moves money on someone else's word (the ad-platform billing
- * ingest, POST /v1/wallet/spend) also requires its scope. Migration 0008's CHECK on api_keys.scopes holds
- * the same list (test/db/status-checks.test.ts compares them): a new scope is appended here and to that
- * CHECK in a migration.
+ * ingest, POST /v1/wallet/spend) also requires its scope. `dashboard` lets the key be exchanged for a
+ * browser session (POST /v1/dashboard/session, src/auth/sessions.ts). Migration 0012's CHECK on
+ * api_keys.scopes holds the same list (test/db/status-checks.test.ts compares them): a new scope is
+ * appended here and to that CHECK in a migration.
  */
-export const API_KEY_SCOPES = ['wallet:spend'] as const;
+export const API_KEY_SCOPES = ['wallet:spend', 'dashboard'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const isApiKeyScope = (value: unknown): value is ApiKeyScope =>

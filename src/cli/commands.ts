@@ -17,6 +17,7 @@ import { runAuditExport } from '../audit/export-cli';
 import { verifyAuditChains, type VerifyResult } from '../audit/verify';
 import { creditWireAudited, setPlatformFeeBpsAudited } from '../audit/wallet';
 import { API_KEY_SCOPES } from '../auth/scopes';
+import { createSignInLink, dashboardKeyOf, signInUrl } from '../auth/sign-in-links';
 import { EFFECTIVE, type ChangeRequest } from '../billing/changes';
 import { createBillingClient, type BillingClient } from '../billing/client';
 import { startAllOrgBilling, startOrgBilling, type StartedAll } from '../billing/enroll';
@@ -85,6 +86,8 @@ export interface CliContext {
   audit: AuditedBy;
   /** Where a command that prints its own output (not one JSON document) writes it. */
   write(chunks: AsyncIterable<string | Buffer>): Promise<void>;
+  /** The environment the CLI runs with (PORT, for the dashboard's address). */
+  env: NodeJS.ProcessEnv;
 }
 
 interface Command {
@@ -300,7 +303,8 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
             name: 'scope',
             value: '<scope>',
             description:
-              'also lets the key call the routes that require it (wallet:spend: the ad-platform billing ingest)',
+              'also lets the key call the routes that require it (wallet:spend: the ad-platform billing ingest; ' +
+              'dashboard: signing in to the dashboard)',
             choices: API_KEY_SCOPES,
           },
           ACTOR,
@@ -630,6 +634,52 @@ const GROUPS: Record<string, { summary: string; commands: Record<string, Command
       },
     },
   },
+  dashboard: {
+    summary: 'the billing dashboard (served by the API under /dashboard/)',
+    commands: {
+      link: {
+        summary:
+          "a one-time sign-in link to an org's dashboard, acting as its newest key with the dashboard scope " +
+          '(one is created, never shown, when it has none)',
+        options: [
+          ORG,
+          {
+            name: 'url',
+            value: '<base url>',
+            description: 'where the API is served (default http://127.0.0.1:$PORT, PORT default 3000)',
+            check: (raw) =>
+              /^https?:\/\/[^\s/]+/.test(raw) ? undefined : `must be an http(s) URL, got "${raw}"`,
+          },
+          {
+            name: 'minutes',
+            value: '<minutes>',
+            description: 'how long the link stays valid (default 15, at most 10080: a week)',
+            check: (raw) =>
+              /^[1-9][0-9]*$/.test(raw) && Number(raw) <= 10_080
+                ? undefined
+                : `must be a whole number of minutes from 1 to 10080, got "${raw}"`,
+          },
+          ACTOR,
+        ],
+        async run({ db, audit, env }, v) {
+          const orgId = String(v.org);
+          const key = await dashboardKeyOf(db, orgId, (id) =>
+            createApiKeyAudited(db, audit.actor, id, { scopes: ['dashboard'] }),
+          );
+          const minutes = v.minutes === undefined ? undefined : Number(v.minutes);
+          const link = await createSignInLink(db, key, minutes === undefined ? undefined : minutes * 60_000);
+          const base = v.url === undefined ? `http://127.0.0.1:${env.PORT || 3000}` : String(v.url);
+          return {
+            orgId,
+            keyPrefix: key.prefix,
+            keyCreated: key.created,
+            url: signInUrl(base, link.token),
+            expiresAt: link.expiresAt.toISOString(),
+          };
+        },
+      },
+    },
+  },
   audit: {
     summary: 'the audit trail of money and billing settings',
     commands: {
@@ -888,7 +938,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (io.stdoutStream) return pipeline(chunks, io.stdoutStream, { end: false });
       for await (const chunk of chunks) io.stdout(chunk.toString());
     };
-    const result = await parsed.command.run({ db, billing, wallet, audit, write }, parsed.values);
+    const result = await parsed.command.run(
+      { db, billing, wallet, audit, write, env: io.env },
+      parsed.values,
+    );
     if (parsed.command.printsItself) return 0;
     io.stdout(`${JSON.stringify(result)}\n`);
     return parsed.command.exitCode?.(result) ?? 0;

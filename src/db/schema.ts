@@ -8,6 +8,7 @@ import type { UsageDatabase } from '../invoices/usage-tables';
 import type { InvoicesDatabase } from '../invoices/tables';
 import type { WalletDatabase } from '../wallet/tables';
 import type { AuditDatabase } from '../audit/tables';
+import type { AuthDatabase } from '../auth/tables';
 
 /**
  * int8 columns arrive as JS numbers: the pool's parser (src/db/pool.ts) refuses any value that is not a
@@ -230,9 +231,11 @@ export interface StripeEventsTable {
   outcome: string | null;
 }
 
-/** Every table; the wallet's, the audit trail's, usage's and invoices' are declared by their domains
- * (src/wallet/tables.ts, src/audit/tables.ts, src/invoices/usage-tables.ts, src/invoices/tables.ts). */
-export interface Database extends WalletDatabase, AuditDatabase, UsageDatabase, InvoicesDatabase {
+/** Every table; the wallet's, the audit trail's, usage's, invoices' and the dashboard sign-in's are declared
+ * by their domains (src/wallet/tables.ts, src/audit/tables.ts, src/invoices/usage-tables.ts,
+ * src/invoices/tables.ts, src/auth/tables.ts). */
+export interface Database
+  extends WalletDatabase, AuditDatabase, UsageDatabase, InvoicesDatabase, AuthDatabase {
   tiers: TiersTable;
   generation_formats: GenerationFormatsTable;
   organizations: OrganizationsTable;

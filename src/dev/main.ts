@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { constants } from 'node:os';
 import exitHook from 'async-exit-hook';
 import type Stripe from 'stripe';
@@ -19,6 +20,8 @@ import { startDevTemporalServer } from './temporal-server';
 import { startDevStripe } from './stripe';
 import { startApi } from '../api/start';
 import { createApiKey } from '../auth/api-keys';
+import { createSignInLink, signInUrl } from '../auth/sign-in-links';
+import { DEFAULT_DASHBOARD_DIR } from '../api/dashboard-pages';
 import { createBillingClient } from '../billing/client';
 import { startOrgBilling } from '../billing/enroll';
 import { attachDefaultCard } from '../orgs/stripe-customer';
@@ -26,6 +29,8 @@ import { consoleNotifier } from '../notify/notifier';
 import { deliverPending } from '../notify/outbox';
 
 const DEV_WEBHOOK_SECRET = 'whsec_dev_only';
+/** The banner's sign-in link outlives the 15 minutes of the CLI's: a dev run often sits for hours. */
+const DEV_SIGN_IN_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * `npm run dev`: the whole engine on one machine. Unset DATABASE_URL starts an embedded PostgreSQL,
@@ -140,7 +145,9 @@ async function main(): Promise<void> {
   log(`API                  http://127.0.0.1:${config.port}   (OpenAPI: /v1/openapi.json)`);
 
   const demo = await ensureDemoOrg(db);
-  const { apiKey } = await createApiKey(db, demo.orgId);
+  // The dashboard scope too: the same key signs in to the dashboard, and the banner's link acts as it.
+  const demoKey = await createApiKey(db, demo.orgId, { scopes: ['dashboard'] });
+  const { apiKey } = demoKey;
   if (localStripe) await attachDefaultCard({ db, stripe }, demo.orgId, 'pm_card_visa');
   // Every org has its billing workflow; found running on later runs (startOrgBilling is idempotent).
   const billing = createBillingClient({
@@ -157,6 +164,11 @@ async function main(): Promise<void> {
   log(
     `try                  curl -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${config.port}/v1/credits`,
   );
+  const apiUrl = `http://127.0.0.1:${config.port}`;
+  const signIn = await createSignInLink(db, demoKey, DEV_SIGN_IN_LINK_TTL_MS);
+  const built = existsSync(path.join(DEFAULT_DASHBOARD_DIR, 'index.html'));
+  log(`dashboard            ${apiUrl}/dashboard/${built ? '' : '   (not built yet: npm run build)'}`);
+  log(`dashboard sign-in    ${signInUrl(apiUrl, signIn.token)}   (once, within 24 h)`);
   cleanups.push(printNotifications(db));
   log(`notifications        printed here as they are written (credit alerts, …)`);
   log(`data                 ${DATA_ROOT} (kept between runs; stop, then delete it to start fresh)`);

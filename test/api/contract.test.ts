@@ -3,10 +3,11 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys';
+import { createApiKey, sha256 } from '../../src/auth/api-keys';
 import { grantCredits } from '../../src/credits/ledger';
 import { findDrift } from '../../src/credits/reconcile';
 import { orgWithCard, type PaymentsHarness } from '../credit-packs/support';
+import { signIn, type DashboardSession } from '../support/dashboard';
 import { NO_RATE_LIMITS } from '../support/fixtures';
 import { agencyQuarter } from './invoice-support';
 import { startPaymentsApi, type PaymentsApi } from './payments-api';
@@ -35,6 +36,8 @@ let subscriberId: string;
 let walletKey: string;
 let spendKey: string;
 let invoiceKey: string;
+/** A dashboard session of the first org, for the session's own routes. */
+let session: DashboardSession;
 
 beforeAll(async () => {
   accessSync(ST, fsConstants.X_OK); // installed by scripts/install-tools.sh (npm install does it)
@@ -68,6 +71,9 @@ beforeAll(async () => {
   // The invoice routes run on an org with issued invoices (test/api/schemathesis.toml), so that an
   // invoice is answered as JSON, PDF and CSV, not only 404 for every number schemathesis makes up.
   invoiceKey = (await agencyQuarter(h.t.db)).apiKey;
+  // The session's own routes take its cookie, not a key (test/api/schemathesis.toml).
+  const dashboardKey = (await createApiKey(h.t.db, org.orgId, { scopes: ['dashboard'] })).apiKey;
+  session = await signIn(api.baseUrl, dashboardKey);
 });
 
 afterAll(async () => {
@@ -87,6 +93,8 @@ function schemathesis(args: string[]): Promise<{ code: number | null; output: st
         CONTRACT_WALLET_KEY: walletKey,
         CONTRACT_SPEND_KEY: spendKey,
         CONTRACT_INVOICE_KEY: invoiceKey,
+        CONTRACT_SESSION_TOKEN: session.cookie.slice('lb_session='.length),
+        CONTRACT_SESSION_CSRF: session.csrfToken,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -129,5 +137,12 @@ describe('GET /v1/openapi.json', () => {
       .where('status', '=', 'completed')
       .execute();
     expect(applied.filter((r) => r.response_status === 200).length).toBeGreaterThan(0);
+    // The dashboard session was used for real: its sign-out succeeded and ended it.
+    const left = await h.t.db
+      .selectFrom('dashboard_sessions')
+      .select('org_id')
+      .where('token_hash', '=', sha256(session.cookie.slice('lb_session='.length)))
+      .execute();
+    expect(left).toEqual([]);
   }, 600_000);
 });

@@ -277,7 +277,7 @@ describe('layers-billing key create --scope', () => {
     const { orgId } = await agency();
     const res = await cli(['key', 'create', '--org', orgId, '--scope', 'wallet:admin']);
     expect(res).toMatchObject({ code: 2, stdout: '' });
-    expect(res.stderr).toMatch(/--scope must be one of wallet:spend; got "wallet:admin"/);
+    expect(res.stderr).toMatch(/--scope must be one of wallet:spend, dashboard; got "wallet:admin"/);
     const keys = await h.t.db.selectFrom('api_keys').select('prefix').where('org_id', '=', orgId).execute();
     expect(keys).toHaveLength(0);
   });

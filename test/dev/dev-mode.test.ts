@@ -75,6 +75,29 @@ describe('npm run dev', () => {
     // Temporal's SQLite file writes ahead to a log instead of syncing a journal at every workflow task.
     expect(existsSync(join(dataDir, 'temporal.sqlite-wal'))).toBe(true);
 
+    // The banner's dashboard address and its one-time sign-in link, which opens a session as the demo org.
+    expect(run.output()).toMatch(new RegExp(`dashboard\\s+http://127\\.0\\.0\\.1:${ports.PORT}/dashboard/`));
+    const link = /dashboard sign-in\s+(\S+)/.exec(run.output())![1]!;
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${ports.PORT}/dashboard/sign-in\\?token=`));
+    const signedIn = await fetch(link, { redirect: 'manual' });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/dashboard/');
+    const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const session = await fetch(`http://127.0.0.1:${ports.PORT}/v1/dashboard/session`, {
+      headers: { cookie },
+    });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ orgId: firstDemoOrg, orgName: 'Demo org' });
+    // The demo key carries the dashboard scope too.
+    const byKey = await fetch(`http://127.0.0.1:${ports.PORT}/v1/dashboard/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiKey }),
+    });
+    expect(byKey.status).toBe(201);
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.headers.get('location')).toBe('/dashboard/?signin=expired');
+
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-run.child.pid!, 'SIGINT');
     await run.closed;

@@ -19,13 +19,14 @@ export interface DbApi {
  */
 export async function startDbApi(
   db: Db,
-  opts: { config?: ApiDeps['config']; clock?: () => Date } = {},
+  opts: { config?: ApiDeps['config']; clock?: () => Date; dashboardDir?: string } = {},
 ): Promise<DbApi> {
   const app = buildApi({
     db,
     generations: undefined as never,
     config: opts.config ?? NO_RATE_LIMITS,
     clock: opts.clock,
+    dashboardDir: opts.dashboardDir,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -37,10 +37,12 @@ export function startDev(
   ports: DevPorts,
   opts: { via?: 'npm' | 'node'; env?: Record<string, string> } = {},
 ): DevRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATA_DIR: dataDir, ...opts.env };
-  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
+  // The services are dev mode's own unless the test names one in `opts.env` (e.g. its DATABASE_URL).
+  const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATA_DIR: dataDir };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'STRIPE_SECRET_KEY', 'STRIPE_API_BASE'])
     delete env[name];
+  Object.assign(env, opts.env);
+  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
   const [file, args] =
     opts.via === 'node'
       ? ['node', ['--import', 'tsx', 'src/dev/main.ts']]

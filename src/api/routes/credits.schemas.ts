@@ -2,11 +2,13 @@ import { Type, type Static } from 'typebox';
 import { ID_MAX_LENGTH } from '../../credits/amounts';
 import { LEDGER_ENTRY_TYPES } from '../../credits/entry-types';
 import type { CreditEntry } from '../../credits/history';
+import type { CreditUsage } from '../../credits/period-usage';
 import {
   cursorPage,
   anyObject,
   closed,
   dateTime,
+  day,
   int,
   ledgerPageQuery,
   nullable,
@@ -52,3 +54,17 @@ export const historyPageSchema = cursorPage(entrySchema);
 // without a word: tsc holds the two together, both ways.
 type _EntrySchemaFitsDomain = Assignable<Static<typeof entrySchema>, CreditEntry>;
 type _EntryDomainFitsSchema = Assignable<CreditEntry, Static<typeof entrySchema>>;
+
+// ---- GET /v1/credits/usage ----
+
+export const creditUsageSchema = closed({
+  periodStart: dateTime(),
+  periodEnd: dateTime(),
+  timeZone: Type.String({ description: "The zone of byDay's days: the wallet's, else UTC." }),
+  totalCredits: int(),
+  byDay: Type.Array(closed({ date: day(), credits: int() })),
+  byProject: Type.Array(closed({ projectId: Type.String(), projectName: Type.String(), credits: int() })),
+});
+
+type _UsageSchemaFitsDomain = Assignable<Static<typeof creditUsageSchema>, CreditUsage>;
+type _UsageDomainFitsSchema = Assignable<CreditUsage, Static<typeof creditUsageSchema>>;

@@ -5,7 +5,8 @@ import { creditsOf, identityOf } from '../auth';
 import { parseDateTime } from '../date-time';
 import { defineRoute, type ApiRoute } from '../route';
 import { closed, creditsSnapshotSchema, ENTRY_LIMIT_DEFAULT, int } from '../schemas';
-import { historyPageSchema, historyQuery } from './credits.schemas';
+import { creditUsageSchema, historyPageSchema, historyQuery } from './credits.schemas';
+import { creditUsageThisPeriod } from '../../credits/period-usage';
 
 export const whoamiSchema = closed({
   organization: closed({ id: Type.String(), name: Type.String() }),
@@ -18,7 +19,7 @@ export const whoamiSchema = closed({
  * The snapshot and whoami answer from what their auth hook read with the key: one round trip per
  * request. The history reads the ledger.
  */
-export function creditRoutes({ db }: { db: Db }): ApiRoute[] {
+export function creditRoutes({ db, clock = () => new Date() }: { db: Db; clock?: () => Date }): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -79,6 +80,21 @@ export function creditRoutes({ db }: { db: Db }): ApiRoute[] {
         });
         return { data: page.data, nextCursor: page.next === null ? null : String(page.next) };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/credits/usage',
+      operationId: 'getCreditUsage',
+      summary:
+        'What the current credit period’s generations were charged, in credits at their full actual cost ' +
+        '(totalCredits = usedThisPeriod of GET /v1/credits): per local day (every day of the period so ' +
+        'far, 0 for none; days in the wallet’s time zone, else UTC, named in timeZone) and per project.',
+      tag: 'credits',
+      auth: true,
+      // Closed: a filter this route does not have is refused, not silently ignored.
+      schema: { querystring: closed({}), response: { 200: creditUsageSchema } },
+      errors: ['NOT_FOUND'],
+      handler: async (request) => creditUsageThisPeriod(db, identityOf(request).orgId, clock()),
     }),
   ];
 }

@@ -3,6 +3,7 @@ import { ID_MAX_LENGTH } from '../../credits/amounts';
 import { MAX_CENTS_PER_OPERATION } from '../../wallet/amounts';
 import { MINIMUM_TOP_UP_CENTS } from '../../wallet/auto-top-up';
 import type { WalletEntry } from '../../wallet/queries';
+import type { SpendSummary } from '../../wallet/spend-summary';
 import {
   AD_PLATFORMS,
   AUTO_TOP_UP_DISABLED_REASONS,
@@ -18,6 +19,7 @@ import {
   anyObject,
   closed,
   dateTime,
+  day,
   int,
   ledgerPageQuery,
   nullable,
@@ -76,7 +78,6 @@ export const transactionsQuery = closed({
 // ---- responses ----
 
 const signedCents = () => Type.Integer();
-const day = () => Type.String({ format: 'date' });
 const nullableDay = () => Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date' });
 
 const runwaySchema = closed({
@@ -207,3 +208,25 @@ type _DebitSchemaFitsView = Assignable<Static<typeof debitSchema>, DebitView>;
 type _DebitViewFitsSchema = Assignable<DebitView, Static<typeof debitSchema>>;
 type _EntrySchemaFitsDomain = Assignable<Static<typeof entrySchema>, WalletEntry>;
 type _EntryDomainFitsSchema = Assignable<WalletEntry, Static<typeof entrySchema>>;
+
+// ---- GET /v1/wallet/spend-summary ----
+
+export const spendSummaryQuery = closed({
+  from: Type.Optional(dateTime()),
+  to: Type.Optional(dateTime()),
+});
+
+const spendAndFee = { spendCents: int(), feeCents: int() };
+
+export const spendSummarySchema = closed({
+  from: dateTime(),
+  to: dateTime(),
+  timeZone: Type.String(),
+  totals: closed(spendAndFee),
+  byPlatform: Type.Array(closed({ platform: oneOf(AD_PLATFORMS), ...spendAndFee })),
+  byProject: Type.Array(closed({ projectId: Type.String(), projectName: Type.String(), ...spendAndFee })),
+  byDay: Type.Array(closed({ date: day(), ...spendAndFee })),
+});
+
+type _SpendSchemaFitsDomain = Assignable<Static<typeof spendSummarySchema>, SpendSummary>;
+type _SpendDomainFitsSchema = Assignable<SpendSummary, Static<typeof spendSummarySchema>>;

@@ -14,6 +14,7 @@ import { withdrawalKey } from '../../wallet/ids';
 import { getWallet, type WalletSettingsPatch } from '../../wallet/wallets';
 import { walletRequestId } from '../../wallet/request-ids';
 import { requestWithdrawal } from '../../wallet/withdraw';
+import { spendSummary, spendWindow } from '../../wallet/spend-summary';
 import { auditedBy, requestActor } from '../audit-context';
 import { identityOf } from '../auth';
 import { parseDateTime } from '../date-time';
@@ -26,6 +27,8 @@ import {
   floorBody,
   spendBody,
   spendResultSchema,
+  spendSummaryQuery,
+  spendSummarySchema,
   topUpBody,
   topUpResultSchema,
   transactionsPageSchema,
@@ -126,6 +129,29 @@ export function walletRoutes({
           before: cursor === undefined ? undefined : Number(cursor),
         });
         return { data: page.data, nextCursor: page.next === null ? null : String(page.next) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/wallet/spend-summary',
+      operationId: 'getWalletSpendSummary',
+      summary:
+        'What the ad platforms billed the wallet for bills that occurred in [from, to) (default: the 30 ' +
+        'days before now; at most 366 days): spend and platform fee in total, per platform, per project ' +
+        'and per local day of the wallet’s time zone (every day the window touches, 0 for none). ' +
+        `Refuses an empty or longer window with 400 VALIDATION_FAILED. ${BYO}`,
+      tag: 'wallet',
+      auth: true,
+      schema: { querystring: spendSummaryQuery, response: { 200: spendSummarySchema } },
+      errors: ['WALLET_NOT_AVAILABLE'],
+      handler: async (request) => {
+        const { from, to } = request.query;
+        const window = spendWindow(
+          clock(),
+          from === undefined ? undefined : parseDateTime(from),
+          to === undefined ? undefined : parseDateTime(to),
+        );
+        return spendSummary(db, identityOf(request).orgId, window);
       },
     }),
   ];

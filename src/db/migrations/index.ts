@@ -10,6 +10,7 @@ import * as walletEngine from './2026_11_22_0008_wallet_engine';
 import * as audit from './2026_11_22_0009_audit';
 import * as usage from './2026_11_22_0010_usage';
 import * as invoices from './2026_11_22_0011_invoices';
+import * as dashboard from './2026_11_22_0012_dashboard';
 
 /**
  * Listed statically (not read from disk) so migrations run the same under tsx, vitest and the bundle.
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_0009_audit': audit,
   '2026_11_22_0010_usage': usage,
   '2026_11_22_0011_invoices': invoices,
+  '2026_11_22_0012_dashboard': dashboard,
 };
