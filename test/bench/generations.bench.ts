@@ -1,17 +1,20 @@
 /**
- * Generation lifecycles against Temporal's own floor (`npm run bench:generations`). On one Temporal dev
- * server, one after another: three floors (workflows of the generation workflow's shape that do nothing:
- * handlers that answer at once, one no-op activity behind each update, one no-op local activity behind
- * each update; test/bench/floor-workflows.ts) and the engine itself over HTTP (POST /v1/generations,
- * then POST …/complete). Closed-loop clients each run start → complete as fast as answers come, at 32
- * and then 128 clients, in a process of their own (lifecycle-generator.ts); this process runs the
- * workers and the API. Prints lifecycles/s, p50/p99 of start and complete, history events per
- * lifecycle, the ratios of the engine to each floor, reconciliation drift, and last one line of JSON.
- * Never asserted anywhere.
+ * Generation lifecycles against Temporal's own floor (`npm run bench:generations`). One after another,
+ * each on a Temporal dev server of its own (the same binary and flags): three floors (workflows of the
+ * generation workflow's shape that do nothing: handlers that answer at once, one no-op activity behind
+ * each update, one no-op local activity behind each update; test/bench/floor-workflows.ts), the engine's
+ * workflow and ledger started by the clients with the API's own Temporal calls (`workflow`: the engine
+ * without its HTTP API), and the engine itself over HTTP (POST /v1/generations, then POST …/complete).
+ * Closed-loop clients each run start → complete as fast as answers come, at 32 and then 128 clients, in
+ * a process of their own (lifecycle-generator.ts); this process runs the workers and the API. Prints
+ * lifecycles/s, p50/p99 of start and complete, history events per lifecycle, the CPU each process spent
+ * per lifecycle and PostgreSQL's transactions, the ratios of the engine to each floor (each row's best of
+ * BENCH_ROUNDS rounds in alternating order), reconciliation drift, and last one line of JSON. Never
+ * asserted anywhere.
  *
  * Needs the local PostgreSQL of the tests (TEST_DATABASE_URL) and the Temporal CLI (scripts/install-
- * tools.sh); it creates and drops its own database. BENCH_DURATION_S (default 10) and BENCH_CLIENTS
- * (default 32,128) change the runs.
+ * tools.sh); it creates and drops its own database. BENCH_DURATION_S (default 10), BENCH_CLIENTS
+ * (default 32,128) and BENCH_ROUNDS (default 2) change the runs.
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,12 +27,15 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import {
+  bundleWorkflowCode,
   DefaultLogger,
   makeTelemetryFilterString,
   NativeConnection,
   Runtime,
   Worker,
+  type WorkflowBundle,
 } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server';
 import { findDrift } from '../../src/credits/reconcile';
 import { migrateToLatest } from '../../src/db/migrate';
@@ -50,6 +56,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '32,128').split(',').map(Number);
 /** For profiling one path: BENCH_ROWS=engine runs only that row (the ratios then need every row). */
 const ROWS = process.env.BENCH_ROWS?.split(',');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** BENCH_PROFILE=<dir>: a V8 CPU profile of this process's main thread over each measured window. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const FLOOR_WORKFLOWS = fileURLToPath(new URL('./floor-workflows.ts', import.meta.url));
@@ -194,6 +201,26 @@ async function row(
 
 const round = (n: number): number => Number(n.toPrecision(3));
 
+function printRow(name: string, clients: number, round: number, f: RowFigures): void {
+  console.log(
+    [
+      name.padEnd(14),
+      String(clients).padStart(7),
+      String(round + 1).padStart(5),
+      String(f.lifecyclesPerSec).padStart(7),
+      `${f.startMs.p50}/${f.startMs.p99}`.padStart(13),
+      `${f.completeMs.p50}/${f.completeMs.p99}`.padStart(16),
+      String(f.historyEvents).padStart(6),
+      String(f.errors).padStart(6),
+      ['temporal', 'api+workers', 'clients', 'postgres']
+        .map((k) => String(f.cpuMsPerLifecycle[k] ?? 0).padStart(k.length))
+        .join(' ')
+        .padStart(55),
+      String(f.pgTransactionsPerLifecycle).padStart(5),
+    ].join('  '),
+  );
+}
+
 interface BenchServer {
   client: Client;
   nativeConnection: NativeConnection;
@@ -238,70 +265,99 @@ async function benchServer(): Promise<BenchServer> {
   };
 }
 
+/**
+ * `workflow` is the engine without its HTTP API: the generation workflow and its ledger calls, started
+ * by the clients with the same Temporal calls the API makes. The gap from it to `engine` is what the API
+ * costs; the gap from `localActivity` to it, what the workflow and the ledger cost.
+ */
+type RowName = 'bare' | 'activity' | 'localActivity' | 'workflow' | 'engine';
+const ROW_NAMES: RowName[] = ['bare', 'activity', 'localActivity', 'workflow', 'engine'];
+const FLOOR_TYPES = { bare: 'bareFloor', activity: 'activityFloor', localActivity: 'localActivityFloor' };
+/** The hold timeout of every generation the bench starts, over HTTP or not. */
+const HOLD_TIMEOUT_MS = 30 * 60_000;
+const floorActivities: FloorActivities = { noop: async (n) => n };
+let floorBundle: Promise<WorkflowBundle> | undefined;
+
+interface BenchOrg {
+  orgId: string;
+  projectId: string;
+  apiKey: string;
+}
+
+/**
+ * One row on a Temporal server of its own (the same binary and flags every time): the dev server keeps
+ * every closed workflow in memory and slows as they pile up, so on one shared server whichever row ran
+ * later was measured up to a third slower, which says nothing about that row.
+ */
+async function measureRow(db: Db, probe: Probe, org: BenchOrg, name: RowName, clients: number) {
+  const server = await benchServer();
+  const taskQueue = `bench-${name}-${randomUUID()}`;
+  const connection = server.nativeConnection;
+  const worker =
+    name === 'engine' || name === 'workflow'
+      ? await createBillingWorker({ connection, namespace: 'default', taskQueue, db })
+      : await Worker.create({
+          connection,
+          namespace: 'default',
+          taskQueue,
+          workflowBundle: await (floorBundle ??= bundleWorkflowCode({ workflowsPath: FLOOR_WORKFLOWS })),
+          activities: floorActivities,
+        });
+  const running = worker.run();
+  let app: FastifyInstance | undefined;
+  try {
+    if (name === 'workflow') {
+      const target: LoadTarget = {
+        kind: 'workflow',
+        temporalAddress: server.address,
+        taskQueue,
+        orgId: org.orgId,
+        projectId: org.projectId,
+        holdTimeoutMs: HOLD_TIMEOUT_MS,
+      };
+      return await row(server.client, probe, target, clients, (id) => generationWorkflowId(org.orgId, id));
+    }
+    if (name !== 'engine') {
+      const target: LoadTarget = {
+        kind: 'floor',
+        temporalAddress: server.address,
+        taskQueue,
+        workflowType: FLOOR_TYPES[name],
+      };
+      return await row(server.client, probe, target, clients, (id) => id);
+    }
+    const generations = createGenerationClient(server.client, { taskQueue, holdTimeoutMs: HOLD_TIMEOUT_MS });
+    // The rate limit would otherwise be what this measures.
+    app = buildApi({ db, generations, config: NO_RATE_LIMITS });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const target: LoadTarget = { kind: 'engine', baseUrl, apiKey: org.apiKey, projectId: org.projectId };
+    return await row(server.client, probe, target, clients, (id) => generationWorkflowId(org.orgId, id));
+  } finally {
+    await app?.close();
+    worker.shutdown();
+    await running;
+    await server.teardown();
+  }
+}
+
 async function main(): Promise<void> {
   const dbName = `layers_bench_generations_${Date.now().toString(36)}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${dbName}`));
   const db: Db = createDb(databaseUrl(dbName), { max: 20, applicationName: 'layers-billing-bench' });
-  let server: BenchServer | undefined;
   try {
     await migrateToLatest(db);
-    server = await benchServer();
-    const { client } = server;
-    const floorQueue = `bench-floor-${randomUUID()}`;
-    const engineQueue = `bench-engine-${randomUUID()}`;
-    const activities: FloorActivities = { noop: async (n) => n };
-    const floorWorker = await Worker.create({
-      connection: server.nativeConnection,
-      namespace: 'default',
-      taskQueue: floorQueue,
-      workflowsPath: FLOOR_WORKFLOWS,
-      activities,
-    });
-    const engineWorker = await createBillingWorker({
-      connection: server.nativeConnection,
-      namespace: 'default',
-      taskQueue: engineQueue,
-      db,
-    });
-
-    const generations = createGenerationClient(client, {
-      taskQueue: engineQueue,
-      holdTimeoutMs: 30 * 60_000,
-    });
-    // The rate limit would otherwise be what this measures.
-    const app = buildApi({
-      db,
-      generations,
-      config: NO_RATE_LIMITS,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const org = await makeOrgWithKey(db, { tier: 'team', prepaid: 1_000_000_000 });
-    const apiKey = org.apiKey;
-    const address = server.address;
-    const floor = (workflowType: string): LoadTarget => ({
-      kind: 'floor',
-      temporalAddress: address,
-      taskQueue: floorQueue,
-      workflowType,
-    });
-    const rows: Array<{ name: string; target: LoadTarget; historyId: (id: string) => string }> = [
-      { name: 'bare', target: floor('bareFloor'), historyId: (id) => id },
-      { name: 'activity', target: floor('activityFloor'), historyId: (id) => id },
-      { name: 'localActivity', target: floor('localActivityFloor'), historyId: (id) => id },
-      {
-        name: 'engine',
-        target: { kind: 'engine', baseUrl, apiKey, projectId: org.projectId },
-        historyId: (id) => generationWorkflowId(org.orgId, id),
-      },
-    ];
-
     const figures: Record<string, Record<string, RowFigures>> = {};
-    console.log(`${DURATION_S}s per run, closed-loop clients in their own process: start -> complete`);
+    console.log(
+      `${DURATION_S}s per run, closed-loop clients in their own process: start -> complete; ` +
+        `each run on a Temporal server of its own, best of ${ROUNDS} rounds in alternating order`,
+    );
     console.log(
       [
         'path'.padEnd(14),
         'clients',
+        'round',
         'lifec/s',
         'start p50/p99',
         'complete p50/p99',
@@ -312,27 +368,17 @@ async function main(): Promise<void> {
       ].join('  '),
     );
     const probe = probeOf(db, dbName);
-    const runs = [floorWorker.run(), engineWorker.run()];
+    const selected = ROW_NAMES.filter((name) => !ROWS || ROWS.includes(name));
     for (const clients of CLIENTS) {
-      for (const r of rows.filter((r) => !ROWS || ROWS.includes(r.name))) {
-        const f = await row(client, probe, r.target, clients, r.historyId);
-        (figures[r.name] ??= {})[String(clients)] = f;
-        console.log(
-          [
-            r.name.padEnd(14),
-            String(clients).padStart(7),
-            String(f.lifecyclesPerSec).padStart(7),
-            `${f.startMs.p50}/${f.startMs.p99}`.padStart(13),
-            `${f.completeMs.p50}/${f.completeMs.p99}`.padStart(16),
-            String(f.historyEvents).padStart(6),
-            String(f.errors).padStart(6),
-            ['temporal', 'api+workers', 'clients', 'postgres']
-              .map((k) => String(f.cpuMsPerLifecycle[k] ?? 0).padStart(k.length))
-              .join(' ')
-              .padStart(55),
-            String(f.pgTransactionsPerLifecycle).padStart(5),
-          ].join('  '),
-        );
+      // Alternating the order spreads whatever drifts on the machine over every row alike.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const name of round % 2 === 0 ? selected : [...selected].reverse()) {
+          const f = await measureRow(db, probe, org, name, clients);
+          const best = figures[name]?.[String(clients)];
+          if (!best || f.lifecyclesPerSec > best.lifecyclesPerSec)
+            (figures[name] ??= {})[String(clients)] = f;
+          printRow(name, clients, round, f);
+        }
       }
     }
 
@@ -351,10 +397,6 @@ async function main(): Promise<void> {
           `start p99 engine/bare ${ratios[clients]!.startP99VsBare} (target <= 1.5)`,
       );
     }
-    await app.close();
-    floorWorker.shutdown();
-    engineWorker.shutdown();
-    await Promise.all(runs);
     const drift = await findDrift(db);
     console.log(`reconciliation: ${drift.length} drifting balances`);
     console.log(
@@ -369,7 +411,6 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await server?.teardown();
     await db.destroy();
     await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
   }

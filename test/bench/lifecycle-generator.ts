@@ -6,10 +6,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { DEFAULT_ENGINE_TIMEOUT_MS, reservationWindowMs } from '../../src/generations/deadline';
+import { generationWorkflowId } from '../../src/generations/ids';
+import type { generationLifecycle } from '../../workflows/generations';
+import {
+  completeUpdate as completeGenerationUpdate,
+  reserveUpdate,
+} from '../../workflows/generations.messages';
 import { completeUpdate, startUpdate } from './floor-workflows';
 
 export type LoadTarget =
   | { kind: 'floor'; temporalAddress: string; taskQueue: string; workflowType: string }
+  | {
+      kind: 'workflow';
+      temporalAddress: string;
+      taskQueue: string;
+      orgId: string;
+      projectId: string;
+      holdTimeoutMs: number;
+    }
   | { kind: 'engine'; baseUrl: string; apiKey: string; projectId: string };
 
 export interface LoadOptions {
@@ -73,6 +88,38 @@ async function lifecycleOf(target: LoadTarget): Promise<Lifecycle> {
     };
   }
   const client = new Client({ connection: await Connection.connect({ address: target.temporalAddress }) });
+  if (target.kind === 'workflow') {
+    // What the API's generation client sends (src/generations/client.ts), sent by the clients themselves.
+    return async () => {
+      const generationId = `gen_${randomUUID()}`;
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof generationLifecycle>(
+        'generationLifecycle',
+        {
+          workflowId: generationWorkflowId(target.orgId, generationId),
+          taskQueue: target.taskQueue,
+          args: [
+            {
+              orgId: target.orgId,
+              projectId: target.projectId,
+              generationId,
+              format: 'slideshow_builder',
+              holdTimeoutMs: target.holdTimeoutMs,
+              reserveWithinMs: reservationWindowMs(DEFAULT_ENGINE_TIMEOUT_MS),
+            },
+          ],
+          workflowIdConflictPolicy: 'FAIL',
+        },
+      );
+      const [startMs] = await timed(() =>
+        client.workflow.executeUpdateWithStart(reserveUpdate, { startWorkflowOperation }),
+      );
+      const handle = await startWorkflowOperation.workflowHandle();
+      const [completeMs] = await timed(() =>
+        handle.executeUpdate(completeGenerationUpdate, { args: [{ actualCredits: 40, model: null }] }),
+      );
+      return { startMs, completeMs, id: generationId };
+    };
+  }
   return async () => {
     const workflowId = `floor-${randomUUID()}`;
     const startWorkflowOperation = new WithStartWorkflowOperation(target.workflowType, {
