@@ -32,7 +32,8 @@ describe('signing in', () => {
   it('asks for a key, refuses a wrong one, and opens the org with a dashboard key', async () => {
     const { context, page } = await stack.newPage();
     await page.goto('/dashboard/billing');
-    await expect(page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    // The app asks whether a session exists before it shows anything: wait for its answer.
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     // Nothing of any org is shown before the session is confirmed.
     expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
 
@@ -470,7 +471,7 @@ describe('another org', () => {
     expect(await textOf(page, 'plan-tier')).toBe('Plus');
 
     await openPage(page, 'Invoices');
-    expect(await page.getByText('No invoices yet').isVisible()).toBe(true);
+    await page.getByText('No invoices yet').waitFor();
     const body = await page.locator('main').innerText();
     for (const number of org.invoices) expect(body).not.toContain(number);
     expect(body).not.toContain(org.name);
