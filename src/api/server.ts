@@ -37,6 +37,7 @@ import { creditRoutes } from './routes/credits';
 import { dashboardSessionRoutes } from './routes/dashboard-session';
 import { generationRoutes } from './routes/generations';
 import { invoiceRoutes } from './routes/invoices';
+import { projectRoutes } from './routes/projects';
 import { creditPackRoutes } from './routes/credit-packs';
 import { systemRoutes } from './routes/system';
 import { usageRoutes } from './routes/usage';
@@ -241,6 +242,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     ...usageRoutes({ db: deps.db, clock: deps.clock }),
     ...auditRoutes({ db: deps.db }),
     ...invoiceRoutes({ db: deps.db, clock: deps.clock }),
+    ...projectRoutes({ db: deps.db }),
     ...(deps.payments ? creditPackRoutes({ db: deps.db, ...deps.payments }) : []),
     ...(deps.payments ? webhookRoutes({ db: deps.db, ...deps.payments }) : []),
   ];

@@ -6,6 +6,7 @@ import type { Db } from '../db/pool';
 import type { CreditPackPurchase, PurchaseStatus } from '../db/schema';
 import { DomainError, invalid, notFound } from '../errors';
 import { creditPackGrantKey, newPurchaseId } from './ids';
+import { packDiscountBpsOf } from './prices';
 
 /**
  * The credit_pack_purchases rows: opened before anything is charged, settled exactly once. Every query
@@ -47,14 +48,7 @@ export async function openCreditPackPurchase(
     );
   }
   const key = input.idempotencyKey;
-  const org = await db
-    .selectFrom('organizations')
-    .innerJoin('tiers', 'tiers.id', 'organizations.tier_id')
-    .select(['organizations.id', 'tiers.pack_discount_bps'])
-    .where('organizations.id', '=', orgId)
-    .executeTakeFirst();
-  if (!org) throw notFound('organization', orgId);
-  const price = priceOf(pack, org.pack_discount_bps);
+  const price = priceOf(pack, await packDiscountBpsOf(db, orgId));
   if (price.amountCents < MIN_CHARGE_CENTS) {
     throw invalid('packId', `costs ${price.amountCents} cents after discount, below the minimum card charge`);
   }

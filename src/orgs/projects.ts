@@ -25,3 +25,25 @@ export function projectOwnerCheck(db: Db): (orgId: string, projectId: string) =>
     owned.add(pair);
   };
 }
+
+/** A project as GET /v1/projects lists it: what the ids in histories and transactions are called. */
+export interface ProjectView {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/**
+ * Every project of the org, oldest first (its default project leads). Not paged: a reader maps ids to
+ * names, which needs them all, and an org has few (every tier but Team caps them, src/billing/limits.ts).
+ */
+export async function listProjects(db: Db, orgId: string): Promise<ProjectView[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .select(['id', 'name', 'created_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString() }));
+}

@@ -20,6 +20,7 @@ import { createGenerationClient } from '../../src/generations/client';
 import { createProject } from '../../src/orgs/orgs';
 import { workflowBundle } from '../../src/temporal/worker';
 import { callApi, type ApiResponse, type CallOptions } from '../support/api';
+import { callAsSession, signIn } from '../support/dashboard';
 import { startPaymentsApi, type PaymentsApi } from './payments-api';
 import { fingerprint, makeOrg, NO_RATE_LIMITS } from '../support/fixtures';
 import { freshTaskQueue, orgWithCard, type PaymentsHarness } from '../credit-packs/support';
@@ -506,6 +507,55 @@ describe('PUT /v1/credits/alerts', () => {
       body: { organizationId: org.orgId, thresholdCredits: null },
     });
     expect(await row()).toBeUndefined();
+  });
+});
+
+describe('GET /v1/credits/alerts', () => {
+  it('answers what PUT last stored, in its shape: null before, the threshold after, null once off', async () => {
+    const org = await makeOrg(h.t.db, { tier: 'pro' });
+    const key = (await createApiKey(h.t.db, org.orgId, { scopes: ['dashboard'] })).apiKey;
+    const get = () => call('GET', '/v1/credits/alerts', { key });
+    const off = { organizationId: org.orgId, thresholdCredits: null };
+    expect(await get()).toMatchObject({ status: 200, body: off });
+
+    const put = await call('PUT', '/v1/credits/alerts', { key, json: { thresholdCredits: 1_250 } });
+    expect(put.status).toBe(200);
+    const read = await get();
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(put.body);
+    expect(read.body.thresholdCredits).toBe(1_250);
+    // A dashboard session reads the same setting as the key that opened it.
+    const session = await signIn(api.baseUrl, key);
+    expect((await callAsSession(api.baseUrl, session, 'GET', '/v1/credits/alerts')).body).toEqual(put.body);
+
+    expect((await call('PUT', '/v1/credits/alerts', { key, json: { thresholdCredits: null } })).status).toBe(
+      200,
+    );
+    expect(await get()).toMatchObject({ status: 200, body: off });
+  });
+
+  it('shows another org only its own, refuses parameters and a missing key, and writes nothing', async () => {
+    const a = await makeOrg(h.t.db, { tier: 'pro' });
+    const b = await makeOrg(h.t.db, { tier: 'plus' });
+    const aKey = (await createApiKey(h.t.db, a.orgId)).apiKey;
+    const bKey = (await createApiKey(h.t.db, b.orgId)).apiKey;
+    await call('PUT', '/v1/credits/alerts', { key: aKey, json: { thresholdCredits: 40 } });
+    const before = await fingerprint(h.t.db);
+    const other = await call('GET', '/v1/credits/alerts', { key: bKey });
+    expect(other).toMatchObject({ status: 200, body: { organizationId: b.orgId, thresholdCredits: null } });
+    expectError(
+      await call('GET', '/v1/credits/alerts?thresholdCredits=40', { key: aKey }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(
+      await call('GET', `/v1/credits/alerts?organizationId=${a.orgId}`, { key: bKey }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(await call('GET', '/v1/credits/alerts'), 401, 'UNAUTHENTICATED');
+    expect(await fingerprint(h.t.db)).toEqual(before);
+    expect((await call('GET', '/v1/credits/alerts', { key: aKey })).body.thresholdCredits).toBe(40);
   });
 });
 

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDIT_PACKS } from '../../src/credit-packs/catalog';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../src/credits/amounts';
 import { createApiKey } from '../../src/auth/api-keys';
 import { findDrift } from '../../src/credits/reconcile';
 import type { CallOptions } from '../support/api';
+import { callAsSession, signIn } from '../support/dashboard';
 import { startPaymentsApi, type PaymentsApi } from './payments-api';
 import { fingerprint } from '../support/fixtures';
 import { intentsOf, orgWithCard, type PaymentsHarness } from '../credit-packs/support';
@@ -130,6 +132,97 @@ describe('POST /v1/credit-packs', () => {
       code: 'NOT_FOUND',
     });
     expect(await fingerprint(h.t.db)).toEqual(before);
+  });
+});
+
+describe('GET /v1/credit-packs', () => {
+  it("lists every pack at the org's tier price, the price the purchase then charges", async () => {
+    const max = await payingOrg('pm_card_visa');
+    const listed = await call('GET', '/v1/credit-packs', { key: max.apiKey });
+    expect(listed.status).toBe(200);
+    // Max's permanent 20% (seed 003), rounded down to the cent: written out, not recomputed.
+    expect(listed.body.data).toEqual([
+      {
+        packId: 'pack_100',
+        credits: 100,
+        listPriceCents: 1000,
+        discountBps: 2000,
+        discountCents: 200,
+        amountCents: 800,
+      },
+      {
+        packId: 'pack_500',
+        credits: 500,
+        listPriceCents: 4100,
+        discountBps: 2000,
+        discountCents: 820,
+        amountCents: 3280,
+      },
+      {
+        packId: 'pack_2000',
+        credits: 2000,
+        listPriceCents: 15000,
+        discountBps: 2000,
+        discountCents: 3000,
+        amountCents: 12000,
+      },
+    ]);
+    const pack = listed.body.data[2];
+    const bought = await call('POST', '/v1/credit-packs', {
+      key: max.apiKey,
+      json: { packId: pack.packId },
+      headers: { 'idempotency-key': 'listed-2000' },
+    });
+    expect(bought.status).toBe(201);
+    expect(bought.body).toMatchObject({
+      packId: pack.packId,
+      creditsGranted: pack.credits,
+      listPriceCents: pack.listPriceCents,
+      discountBps: pack.discountBps,
+      amountCents: pack.amountCents,
+    });
+    const [intent] = await intentsOf(h, max.customerId!, bought.body.purchaseId);
+    expect(intent?.amount).toBe(pack.amountCents);
+  });
+
+  it('lists a tier without a pack discount at list price, the same through a dashboard session', async () => {
+    const plus = await orgWithCard(h, { tier: 'plus', card: 'pm_card_visa' });
+    const { apiKey } = await createApiKey(h.t.db, plus.orgId, { scopes: ['dashboard'] });
+    const listed = await call('GET', '/v1/credit-packs', { key: apiKey });
+    expect(listed.status).toBe(200);
+    expect(
+      listed.body.data.map((p: { packId: string; amountCents: number }) => [p.packId, p.amountCents]),
+    ).toEqual(CREDIT_PACKS.map((p) => [p.id, p.listPriceCents]));
+    expect(listed.body.data.every((p: { discountBps: number }) => p.discountBps === 0)).toBe(true);
+    const session = await signIn(api.baseUrl, apiKey);
+    expect((await callAsSession(api.baseUrl, session, 'GET', '/v1/credit-packs')).body).toEqual(listed.body);
+  });
+
+  it('refuses parameters and a missing key, and reads without writing', async () => {
+    const org = await payingOrg('pm_card_visa');
+    const before = await fingerprint(h.t.db);
+    for (const path of ['/v1/credit-packs?tier=team', '/v1/credit-packs?discountBps=10000']) {
+      const r = await call('GET', path, { key: org.apiKey });
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
+    const anonymous = await call('GET', '/v1/credit-packs');
+    expect({ status: anonymous.status, code: anonymous.body.error?.code }).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+    expect((await call('GET', '/v1/credit-packs', { key: org.apiKey })).status).toBe(200);
+    expect(await fingerprint(h.t.db)).toEqual(before);
+
+    // Published like every /v1 route: the key or the dashboard session, nothing to send.
+    const doc = (await call('GET', '/v1/openapi.json')).body;
+    expect(doc.paths['/v1/credit-packs'].get).toMatchObject({
+      operationId: 'listCreditPacks',
+      parameters: [],
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { format, parseISO } from 'date-fns';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPdfText } from '../invoices/pdf-text';
 import { credits, openPage, settled, signIn, tableCells, textOf, usd } from './pages';
@@ -27,6 +28,28 @@ afterAll(async () => {
 });
 
 const api = (path: string, key = org.apiKey) => stack.call('GET', path, { key });
+
+/** The packs the billing page offers: each radio's label and the price shown with it. */
+function packPrices(page: Page): Promise<string[][]> {
+  return page
+    .getByRole('form', { name: 'Buy a credit pack' })
+    .locator('label.radio')
+    .evaluateAll((labels) =>
+      labels.map((l) => [
+        l.querySelector('.radio-label')?.textContent?.trim() ?? '',
+        l.querySelector('.radio-description')!.textContent!.trim().split(/\s+/)[0]!,
+      ]),
+    );
+}
+
+/** GET /v1/credit-packs as the page should show it: credits and the org's price. */
+async function listedPackPrices(key: string): Promise<string[][]> {
+  const packs = (await api('/v1/credit-packs', key)).body.data;
+  return packs.map((p: { credits: number; amountCents: number }) => [
+    `${credits(p.credits)} credits`,
+    usd(p.amountCents),
+  ]);
+}
 
 describe('signing in', () => {
   it('asks for a key, refuses a wrong one, and opens the org with a dashboard key', async () => {
@@ -182,6 +205,8 @@ describe('the billing page', () => {
     const { context, page } = await stack.newPage();
     await signIn(page, org.apiKey);
     await settled(page);
+    // Every pack at GET /v1/credit-packs's price for this org (its tier's discount taken off).
+    expect(await packPrices(page)).toEqual(await listedPackPrices(org.apiKey));
     const pack = page.getByRole('radio', { name: /^100 credits/ });
     const label = page.locator('label.radio', { has: pack });
     const shownPrice = (await label.locator('.radio-description').innerText()).trim().split(/\s+/)[0]!;
@@ -202,6 +227,9 @@ describe('the billing page', () => {
     expect(await textOf(page, 'credits-prepaid')).toBe(credits(c.prepaidBalance));
     expect(await textOf(page, 'credits-balance')).toBe(credits(c.balance));
 
+    // The alert opens as GET /v1/credits/alerts has it: none yet.
+    expect((await api('/v1/credits/alerts')).body.thresholdCredits).toBeNull();
+    expect(await textOf(page, 'credit-alert-current')).toBe('Off');
     await page.getByLabel('Alert below (credits)').fill('250');
     await page.getByRole('button', { name: 'Save alert' }).click();
     await page.getByText('Alert set: below 250 credits.').waitFor();
@@ -211,6 +239,13 @@ describe('the billing page', () => {
       .where('org_id', '=', org.orgId)
       .executeTakeFirstOrThrow();
     expect(Number(alert.threshold_credits)).toBe(250);
+    // After a reload the form shows the stored threshold, the one GET /v1/credits/alerts answers.
+    await page.reload();
+    await settled(page);
+    const stored = (await api('/v1/credits/alerts')).body.thresholdCredits;
+    expect(stored).toBe(250);
+    expect(await textOf(page, 'credit-alert-current')).toBe(`Below ${credits(stored)} credits`);
+    expect(await page.getByLabel('Alert below (credits)').inputValue()).toBe(String(stored));
     await context.close();
   });
 
@@ -460,6 +495,46 @@ describe('invoices', () => {
   });
 });
 
+describe('the history page', () => {
+  it('names the projects of GET /v1/projects in the credit history and wallet transactions, and filters by them', async () => {
+    const { context, page } = await stack.newPage();
+    await signIn(page, org.apiKey);
+    await openPage(page, 'History & audit');
+    const projects = (await api('/v1/projects')).body.data as { id: string; name: string }[];
+    expect(projects.map((p) => p.name)).toEqual(['Default', 'Spring launch']);
+    const nameOf = (id: string | null) => (id === null ? '—' : projects.find((p) => p.id === id)!.name);
+    // Column 3 of each table is the project: the name of the row's projectId, never the id.
+    const history = (await api('/v1/credits/history?limit=25')).body.data;
+    const shown = await tableCells(page, 'credit-history');
+    expect(shown.map((row) => row[2])).toEqual(
+      history.map((e: { projectId: string | null }) => nameOf(e.projectId)),
+    );
+    expect(shown.some((row) => row[2] === 'Spring launch')).toBe(true);
+    const transactions = (await api('/v1/wallet/transactions?limit=25')).body.data;
+    expect((await tableCells(page, 'wallet-transactions')).map((row) => row[3])).toEqual(
+      transactions.map((e: { projectId: string | null }) => nameOf(e.projectId)),
+    );
+
+    // The project filter lists the projects by name and filters by the id behind it.
+    const filters = page.getByRole('form', { name: 'Filter credit history' });
+    await filters.getByLabel('Project', { exact: true }).selectOption({ label: 'Spring launch' });
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    const spring = org.springId;
+    const filtered = (await api(`/v1/credits/history?limit=25&projectId=${spring}`)).body.data;
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="credit-history"] tbody tr').length === n,
+      filtered.length,
+    );
+    await settled(page);
+    const rows = await tableCells(page, 'credit-history');
+    expect(rows.map((row) => row[2])).toEqual(filtered.map(() => 'Spring launch'));
+    expect(rows.map((row) => row.at(-1))).toEqual(
+      filtered.map((e: { balanceAfter: number }) => credits(e.balanceAfter)),
+    );
+    await context.close();
+  });
+});
+
 describe('another org', () => {
   it("sees nothing of this org: its own numbers, no wallet, and this org's invoice is not found", async () => {
     const { context, page } = await stack.newPage();
@@ -469,6 +544,10 @@ describe('another org', () => {
     const theirs = (await api('/v1/credits', other.apiKey)).body;
     expect(await textOf(page, 'credits-balance')).toBe(credits(theirs.balance));
     expect(await textOf(page, 'plan-tier')).toBe('Plus');
+    // Its own pack prices (Plus has no pack discount) and its own alert, none.
+    expect(await packPrices(page)).toEqual(await listedPackPrices(other.apiKey));
+    expect((await api('/v1/credit-packs', other.apiKey)).body.data[0].discountBps).toBe(0);
+    expect(await textOf(page, 'credit-alert-current')).toBe('Off');
 
     await openPage(page, 'Invoices');
     await page.getByText('No invoices yet').waitFor();
@@ -481,6 +560,11 @@ describe('another org', () => {
     // Straight at the API with the session's cookie too: the other org's invoice file is not served.
     const res = await page.request.get(`/v1/invoices/${org.invoices[0]}.pdf`);
     expect(res.status()).toBe(404);
+
+    await openPage(page, 'History & audit');
+    const history = await page.locator('main').innerText();
+    expect(history).not.toContain('Spring launch');
+    expect(history).not.toContain(org.springId);
 
     await openPage(page, 'Wallet');
     await page.getByTestId('byo-wallet').waitFor();

@@ -7,7 +7,7 @@ import type {
   previewSchema,
   subscriptionSchema,
 } from '../../../src/api/routes/billing.schemas';
-import type { creditPackPurchaseSchema } from '../../../src/api/routes/credit-packs';
+import type { creditPackCatalogSchema, creditPackPurchaseSchema } from '../../../src/api/routes/credit-packs';
 import type {
   creditUsageSchema,
   historyPageSchema,
@@ -18,6 +18,7 @@ import type {
   issuedInvoiceSchema,
   upcomingInvoiceSchema,
 } from '../../../src/api/routes/invoices.schemas';
+import type { projectListSchema } from '../../../src/api/routes/projects.schemas';
 import type {
   autoTopUpBody,
   spendSummarySchema,
@@ -43,6 +44,10 @@ export type CreditEntry = CreditHistoryPage['data'][number];
 export type CreditHistoryQuery = Static<typeof historyQuery>;
 export type CreditAlert = Static<typeof creditAlertSchema>;
 export type CreditPackPurchase = Static<typeof creditPackPurchaseSchema>;
+export type CreditPackCatalog = Static<typeof creditPackCatalogSchema>;
+export type CreditPackOffer = CreditPackCatalog['data'][number];
+
+export type ProjectList = Static<typeof projectListSchema>;
 
 export type Subscription = Static<typeof subscriptionSchema>;
 export type PlanChangeBody = Static<typeof changeBody>;

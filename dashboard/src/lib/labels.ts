@@ -1,10 +1,32 @@
-import { TIERS } from '../../../src/db/seed/catalog';
+import type { TIER_IDS } from '../../../src/billing/tiers';
 import type { Subscription } from '../api/types';
 
 /** Words for the API's enumerations, one place for every page. */
 
-const TIER_NAMES: Record<string, string> = Object.fromEntries(TIERS.map((t) => [t.id, t.name]));
-export const tierName = (tier: string): string => TIER_NAMES[tier] ?? tier;
+/**
+ * The tiers in rank order, lowest first, as the engine has them (src/billing/tiers.ts): typed by that
+ * very list, so a tier added, removed or moved there fails `npm run typecheck` here. Written out rather
+ * than imported: the dashboard bundles nothing of the engine.
+ */
+export const TIER_ORDER = [
+  'free',
+  'plus',
+  'max',
+  'generative',
+  'pro',
+  'team',
+] as const satisfies typeof TIER_IDS;
+
+/** The catalog's names of the tiers (src/db/seed/catalog.ts). */
+const TIER_NAMES: Record<Subscription['tier'], string> = {
+  free: 'Free',
+  plus: 'Plus',
+  max: 'Max',
+  generative: 'Generative',
+  pro: 'Pro',
+  team: 'Team',
+};
+export const tierName = (tier: string): string => TIER_NAMES[tier as Subscription['tier']] ?? tier;
 
 export const intervalName = (interval: string): string =>
   interval === 'year' ? 'Yearly' : interval === 'month' ? 'Monthly' : interval;

@@ -5,6 +5,7 @@ import {
   type SubscriptionRequest,
 } from '../../audit/billing';
 import type { BillingClient } from '../../billing/client';
+import { getCreditAlert } from '../../billing/credit-alerts';
 import { previewChange } from '../../billing/preview';
 import { getSubscription } from '../../billing/subscriptions';
 import { changeResultView, subscriptionView } from '../../billing/views';
@@ -16,7 +17,7 @@ import { auditedBy } from '../audit-context';
 import { identityOf } from '../auth';
 import { requestHash, runIdempotent } from '../idempotency';
 import { defineRoute, type ApiRoute } from '../route';
-import { idempotencyHeaders } from '../schemas';
+import { closed, idempotencyHeaders } from '../schemas';
 import {
   changeBody,
   changeResultSchema,
@@ -111,6 +112,20 @@ export function billingRoutes({ db, billing, clock = () => new Date() }: Billing
         'SUBSCRIPTION_STATE_CONFLICT',
       ],
       handler: async (request) => previewChange(db, identityOf(request).orgId, request.body, clock()),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/credits/alerts',
+      operationId: 'getCreditAlert',
+      summary:
+        'The credit alert as PUT /v1/credits/alerts last set it, in the same shape: thresholdCredits, or ' +
+        'null when there is none.',
+      tag: 'credits',
+      auth: true,
+      // Closed: a parameter this route does not have is refused, not silently ignored.
+      schema: { querystring: closed({}), response: { 200: creditAlertSchema } },
+      errors: [],
+      handler: async (request) => getCreditAlert(db, identityOf(request).orgId),
     }),
     defineRoute({
       method: 'PUT',

@@ -7,6 +7,7 @@ import {
   type CreditPackPurchaseResult,
   type PurchaseView,
 } from '../../credit-packs/purchases';
+import { packPricesFor, type OrgPackPrice } from '../../credit-packs/prices';
 import { PURCHASE_STATUSES } from '../../credit-packs/statuses';
 import { ID_MAX_LENGTH } from '../../credits/amounts';
 import type { Db } from '../../db/pool';
@@ -57,6 +58,19 @@ export const creditPackViewSchema = closed({
   settledAt: nullableDateTime(),
 });
 
+/** GET /v1/credit-packs: the catalog at the calling org's price, the fields a purchase answers with. */
+export const creditPackCatalogSchema = closed({
+  data: Type.Array(
+    closed({
+      ...priceFields,
+      credits: int(1),
+      discountCents: int(),
+    }),
+  ),
+});
+
+type _PackSchemaFitsDomain = Assignable<Static<typeof creditPackCatalogSchema>['data'][number], OrgPackPrice>;
+type _PackDomainFitsSchema = Assignable<OrgPackPrice, Static<typeof creditPackCatalogSchema>['data'][number]>;
 type _PurchaseSchemaFitsDomain = Assignable<
   Static<typeof creditPackPurchaseSchema>,
   CreditPackPurchaseResult
@@ -106,6 +120,20 @@ export function creditPackRoutes(deps: CreditPackRouteDeps): ApiRoute[] {
         if (replayed) reply.header('idempotent-replayed', 'true');
         return reply.code(201).send(result);
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/credit-packs',
+      operationId: 'listCreditPacks',
+      summary:
+        'The credit packs on sale, each at the price POST /v1/credit-packs charges the calling org now: ' +
+        "the list price less its tier's pack discount (discountBps), rounded down to the cent.",
+      tag: 'credits',
+      auth: true,
+      // Closed: a parameter this route does not have is refused, not silently ignored.
+      schema: { querystring: closed({}), response: { 200: creditPackCatalogSchema } },
+      errors: ['NOT_FOUND'],
+      handler: async (request) => ({ data: await packPricesFor(deps.db, identityOf(request).orgId) }),
     }),
     defineRoute({
       method: 'GET',

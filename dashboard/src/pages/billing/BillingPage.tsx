@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { get } from '../../api/client';
 import { useSignedIn } from '../../api/session';
-import type { CreditUsage, Credits, Subscription } from '../../api/types';
+import type { CreditAlert, CreditPackCatalog, CreditUsage, Credits, Subscription } from '../../api/types';
 import { Banner, Card, Loaded, PageHeader } from '../../components/ui';
 import { formatDate } from '../../lib/dates';
 import { planText } from '../../lib/labels';
@@ -20,15 +20,20 @@ export function BillingPage() {
   const subscription = useResource((signal) => get<Subscription>('/v1/subscription', signal), 'subscription');
   const credits = useResource((signal) => get<Credits>('/v1/credits', signal), 'credits');
   const usage = useResource((signal) => get<CreditUsage>('/v1/credits/usage', signal), 'usage');
+  const alert = useResource((signal) => get<CreditAlert>('/v1/credits/alerts', signal), 'alert');
+  const packs = useResource((signal) => get<CreditPackCatalog>('/v1/credit-packs', signal), 'packs');
   const { reload: reloadSubscription } = subscription;
   const { reload: reloadCredits } = credits;
   const { reload: reloadUsage } = usage;
-  // A plan change moves both the plan and the credits (a new allowance): read both again.
+  const { reload: reloadPacks } = packs;
+  // A plan change moves the plan, the credits (a new allowance) and the pack prices (the tier's
+  // discount): read them all again.
   const refresh = useCallback(() => {
     reloadSubscription();
     reloadCredits();
     reloadUsage();
-  }, [reloadSubscription, reloadCredits, reloadUsage]);
+    reloadPacks();
+  }, [reloadSubscription, reloadCredits, reloadUsage, reloadPacks]);
 
   return (
     <>
@@ -62,12 +67,14 @@ export function BillingPage() {
             {(s) => <SubscriptionActions subscription={s} onChanged={refresh} />}
           </Loaded>
         </Card>
-        <Card title="Credit alert">
-          <CreditAlertForm />
+        <Card title="Credit alert" busy={alert.status === 'loading'}>
+          <Loaded resource={alert} what="the credit alert" lines={3}>
+            {(a) => <CreditAlertForm alert={a} />}
+          </Loaded>
         </Card>
-        <Card title="Buy a credit pack">
-          <Loaded resource={credits} what="the credit balance" lines={3}>
-            {(c) => <CreditPackForm tier={c.subscriptionTier} onBought={refresh} />}
+        <Card title="Buy a credit pack" busy={packs.status === 'loading'}>
+          <Loaded resource={packs} what="the credit packs" lines={3}>
+            {(p) => <CreditPackForm packs={p.data} onBought={refresh} />}
           </Loaded>
         </Card>
       </div>

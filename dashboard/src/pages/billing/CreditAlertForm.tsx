@@ -2,14 +2,20 @@ import { useState, type FormEvent } from 'react';
 import { describeError, request } from '../../api/client';
 import type { CreditAlert } from '../../api/types';
 import { Button, FormMessage, TextField } from '../../components/Field';
+import { Stat, StatGrid } from '../../components/ui';
 import { formatCredits } from '../../lib/numbers';
 
+const alertText = (a: CreditAlert): string =>
+  a.thresholdCredits === null ? 'Off' : `Below ${formatCredits(a.thresholdCredits)} credits`;
+
 /**
- * The credit alert (PUT /v1/credits/alerts): one notification per period when `available` first drops
- * below the threshold. The API has no read of the setting, so the form shows what it last saved.
+ * The credit alert: one notification per period when `available` first drops below the threshold. It
+ * opens with the stored setting (GET /v1/credits/alerts) and shows PUT's answer after each save, which
+ * is what a reload would read.
  */
-export function CreditAlertForm() {
-  const [value, setValue] = useState('');
+export function CreditAlertForm({ alert }: { alert: CreditAlert }) {
+  const [current, setCurrent] = useState<CreditAlert>(alert);
+  const [value, setValue] = useState(alert.thresholdCredits === null ? '' : String(alert.thresholdCredits));
   const [saved, setSaved] = useState<CreditAlert | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +25,10 @@ export function CreditAlertForm() {
     setBusy(true);
     setError(null);
     try {
-      setSaved(await request<CreditAlert>('PUT', '/v1/credits/alerts', { body: { thresholdCredits } }));
+      const stored = await request<CreditAlert>('PUT', '/v1/credits/alerts', { body: { thresholdCredits } });
+      setCurrent(stored);
+      setSaved(stored);
+      if (stored.thresholdCredits === null) setValue('');
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -35,6 +44,9 @@ export function CreditAlertForm() {
   return (
     <form className="stack" onSubmit={onSubmit} aria-label="Credit alert">
       <p className="muted">One email per period when available credits first fall below this number.</p>
+      <StatGrid>
+        <Stat label="Current alert" value={alertText(current)} testId="credit-alert-current" />
+      </StatGrid>
       <TextField
         label="Alert below (credits)"
         inputMode="numeric"
@@ -46,7 +58,11 @@ export function CreditAlertForm() {
         <Button type="submit" busy={busy} disabled={!valid}>
           Save alert
         </Button>
-        <Button variant="ghost" disabled={busy} onClick={() => void save(null)}>
+        <Button
+          variant="ghost"
+          disabled={busy || current.thresholdCredits === null}
+          onClick={() => void save(null)}
+        >
           Turn off
         </Button>
       </div>

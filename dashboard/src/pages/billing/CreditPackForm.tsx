@@ -1,28 +1,27 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { CREDIT_PACKS, priceOf } from '../../../../src/credit-packs/catalog';
-import { TIERS } from '../../../../src/db/seed/catalog';
+import { useState, type FormEvent } from 'react';
 import { describeError, newIdempotencyKey, request } from '../../api/client';
-import type { CreditPackPurchase } from '../../api/types';
+import type { CreditPackOffer, CreditPackPurchase } from '../../api/types';
 import { Button, FormMessage, RadioGroup } from '../../components/Field';
+import { EmptyState } from '../../components/ui';
 import { formatCents } from '../../lib/money';
 import { formatCredits } from '../../lib/numbers';
 
 /**
- * Buys a prepaid pack with the card on file (POST /v1/credit-packs). The prices shown are the engine's
- * own catalog and pricing rule (src/credit-packs/catalog.ts with the tier's pack discount), the same
- * code the purchase charges with; the API has no route listing them.
+ * Buys a prepaid pack with the card on file (POST /v1/credit-packs). The packs and prices are GET
+ * /v1/credit-packs's: the price that purchase charges this org, its tier's discount included.
  */
-export function CreditPackForm({ tier, onBought }: { tier: string; onBought: () => void }) {
-  const discountBps = TIERS.find((t) => t.id === tier)?.pack_discount_bps ?? 0;
-  const packs = useMemo(
-    () => CREDIT_PACKS.map((pack) => ({ pack, price: priceOf(pack, discountBps) })),
-    [discountBps],
-  );
-  const [packId, setPackId] = useState(CREDIT_PACKS[0]!.id);
+export function CreditPackForm({ packs, onBought }: { packs: CreditPackOffer[]; onBought: () => void }) {
+  const [chosen, setChosen] = useState<string | null>(null);
   const [key, setKey] = useState(() => newIdempotencyKey('credit-pack'));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [bought, setBought] = useState<CreditPackPurchase | null>(null);
+  // The first pack until one is chosen, and again should a reloaded catalog lose the one chosen.
+  const packId = packs.some((p) => p.packId === chosen) ? chosen! : (packs[0]?.packId ?? '');
+  const discountBps = packs[0]?.discountBps ?? 0;
+
+  if (packs.length === 0)
+    return <EmptyState title="No packs on sale">There are no credit packs to buy.</EmptyState>;
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -50,16 +49,16 @@ export function CreditPackForm({ tier, onBought }: { tier: string; onBought: () 
         name="pack"
         value={packId}
         onChange={(id) => {
-          setPackId(id);
+          setChosen(id);
           setKey(newIdempotencyKey('credit-pack'));
         }}
-        options={packs.map(({ pack, price }) => ({
-          value: pack.id,
+        options={packs.map((pack) => ({
+          value: pack.packId,
           label: `${formatCredits(pack.credits)} credits`,
           description: (
             <span className="num">
-              {formatCents(price.amountCents)}
-              {price.discountCents > 0 ? <s className="muted"> {formatCents(price.listPriceCents)}</s> : null}
+              {formatCents(pack.amountCents)}
+              {pack.discountCents > 0 ? <s className="muted"> {formatCents(pack.listPriceCents)}</s> : null}
             </span>
           ),
         }))}

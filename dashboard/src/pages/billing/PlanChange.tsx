@@ -1,12 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { TIER_IDS } from '../../../../src/billing/tiers';
 import { describeError, newIdempotencyKey, request } from '../../api/client';
 import type { ChangeResult, PlanChangeBody, PlanPreview, Subscription } from '../../api/types';
 import { DataTable } from '../../components/DataTable';
 import { Button, FormMessage, RadioGroup, SelectField, TextField } from '../../components/Field';
 import { Money } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../lib/dates';
-import { planText, tierName } from '../../lib/labels';
+import { planText, TIER_ORDER, tierName } from '../../lib/labels';
 import { formatCents } from '../../lib/money';
 
 type Effective = NonNullable<PlanChangeBody['effective']>;
@@ -117,7 +116,7 @@ export function PlanChange({
           label="New plan"
           value={draft.tier}
           onChange={(e) => update({ tier: e.target.value as Tier })}
-          options={TIER_IDS.map((id) => ({ value: id, label: tierName(id) }))}
+          options={TIER_ORDER.map((id) => ({ value: id, label: tierName(id) }))}
         />
         <SelectField
           label="Billing interval"

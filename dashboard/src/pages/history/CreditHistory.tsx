@@ -3,10 +3,12 @@ import { query } from '../../api/client';
 import type { CreditEntry } from '../../api/types';
 import { Button, SelectField, TextField } from '../../components/Field';
 import { PagedTable } from '../../components/PagedTable';
+import { ProjectFilter } from '../../components/ProjectFilter';
 import { formatDateTime, utcDayEnd, utcDayStart } from '../../lib/dates';
 import { creditEntryName } from '../../lib/labels';
 import { formatCredits, formatSignedCredits } from '../../lib/numbers';
 import { usePaged } from '../../lib/usePaged';
+import { useProjects } from '../../lib/useProjects';
 
 const ENTRY_TYPES = [
   'grant_included',
@@ -37,6 +39,7 @@ const isFiltered = (f: Filters) => Object.values(f).some((v) => v !== '');
  * credits each one moved and the balance after it in the whole ledger.
  */
 export function CreditHistory() {
+  const projects = useProjects();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const pathFor = (cursor?: string) =>
@@ -68,11 +71,10 @@ export function CreditHistory() {
             ...ENTRY_TYPES.map((t) => ({ value: t, label: creditEntryName(t) })),
           ]}
         />
-        <TextField
-          label="Project ID"
+        <ProjectFilter
+          projects={projects.list}
           value={draft.projectId}
-          onChange={(e) => setDraft({ ...draft, projectId: e.target.value })}
-          placeholder="prj_…"
+          onChange={(projectId) => setDraft({ ...draft, projectId })}
         />
         <TextField
           label="Generation ID"
@@ -113,7 +115,11 @@ export function CreditHistory() {
         columns={[
           { header: 'When', cell: (r) => formatDateTime(r.effectiveAt) },
           { header: 'Type', cell: (r) => creditEntryName(r.entryType) },
-          { header: 'Project', secondary: true, cell: (r) => r.projectId ?? '—' },
+          {
+            header: 'Project',
+            secondary: true,
+            cell: (r) => (r.projectId ? projects.nameOf(r.projectId) : '—'),
+          },
           { header: 'Generation', secondary: true, cell: (r) => r.generationId ?? '—' },
           { header: 'Credits', numeric: true, cell: (r) => formatSignedCredits(r.credits) },
           {

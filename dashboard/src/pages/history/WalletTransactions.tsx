@@ -3,10 +3,12 @@ import { query } from '../../api/client';
 import type { WalletEntry } from '../../api/types';
 import { Button, SelectField, TextField } from '../../components/Field';
 import { PagedTable } from '../../components/PagedTable';
+import { ProjectFilter } from '../../components/ProjectFilter';
 import { Money } from '../../components/ui';
 import { formatDateTime, utcDayEnd, utcDayStart } from '../../lib/dates';
 import { platformName, walletEntryName } from '../../lib/labels';
 import { usePaged } from '../../lib/usePaged';
+import { useProjects } from '../../lib/useProjects';
 
 const ENTRY_TYPES = [
   'spend',
@@ -37,6 +39,7 @@ const isFiltered = (f: Filters) => Object.values(f).some((v) => v !== '');
  * the page knows the wallet moved (a top-up), which reads the first page again.
  */
 export function WalletTransactions({ version = 0 }: { version?: number }) {
+  const projects = useProjects();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const pathFor = (cursor?: string) =>
@@ -77,11 +80,10 @@ export function WalletTransactions({ version = 0 }: { version?: number }) {
             ...PLATFORMS.map((p) => ({ value: p, label: platformName(p) })),
           ]}
         />
-        <TextField
-          label="Project ID"
+        <ProjectFilter
+          projects={projects.list}
           value={draft.projectId}
-          onChange={(e) => setDraft({ ...draft, projectId: e.target.value })}
-          placeholder="prj_…"
+          onChange={(projectId) => setDraft({ ...draft, projectId })}
         />
         <TextField
           label="From (UTC)"
@@ -118,7 +120,11 @@ export function WalletTransactions({ version = 0 }: { version?: number }) {
           { header: 'When', cell: (r) => formatDateTime(r.effectiveAt) },
           { header: 'Type', cell: (r) => walletEntryName(r.entryType) },
           { header: 'Platform', secondary: true, cell: (r) => (r.platform ? platformName(r.platform) : '—') },
-          { header: 'Project', secondary: true, cell: (r) => r.projectId ?? '—' },
+          {
+            header: 'Project',
+            secondary: true,
+            cell: (r) => (r.projectId ? projects.nameOf(r.projectId) : '—'),
+          },
           { header: 'Amount', numeric: true, cell: (r) => <Money cents={r.balanceDeltaCents} /> },
           {
             header: 'Pending',
