@@ -16,6 +16,38 @@ function describedBy(hintId: string, errorId: string, hint: unknown, error: unkn
   return [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
 }
 
+/** A window of whole UTC days, both ends dates and the end inclusive: the history pages' range. */
+export function UtcDayRangeFields({
+  from,
+  to,
+  required,
+  onChange,
+}: {
+  from: string;
+  to: string;
+  required?: boolean;
+  onChange: (range: { from: string; to: string }) => void;
+}) {
+  return (
+    <>
+      <TextField
+        label="From (UTC)"
+        type="date"
+        required={required}
+        value={from}
+        onChange={(e) => onChange({ from: e.target.value, to })}
+      />
+      <TextField
+        label="To (UTC, inclusive)"
+        type="date"
+        required={required}
+        value={to}
+        onChange={(e) => onChange({ from, to: e.target.value })}
+      />
+    </>
+  );
+}
+
 /** A labelled input with its hint and its error tied to it (aria-describedby, aria-invalid). */
 export function TextField({
   label,

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { query, requestText } from '../../api/client';
 import { DataTable } from '../../components/DataTable';
-import { Button, TextField } from '../../components/Field';
+import { Button, UtcDayRangeFields } from '../../components/Field';
 import { EmptyState, Loaded } from '../../components/ui';
 import { daysAgoInput, formatDateTime, todayInput, utcDayEnd, utcDayStart } from '../../lib/dates';
 import { formatInteger } from '../../lib/numbers';
@@ -53,19 +53,11 @@ export function AuditTrail() {
   return (
     <div className="stack">
       <form className="filters" onSubmit={onSubmit} aria-label="Audit trail window">
-        <TextField
-          label="From (UTC)"
-          type="date"
+        <UtcDayRangeFields
+          from={draft.from}
+          to={draft.to}
           required
-          value={draft.from}
-          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-        />
-        <TextField
-          label="To (UTC, inclusive)"
-          type="date"
-          required
-          value={draft.to}
-          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          onChange={(range) => setDraft({ ...draft, ...range })}
         />
         <div className="form-actions">
           <Button type="submit" variant="secondary">

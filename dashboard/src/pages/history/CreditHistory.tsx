@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { query } from '../../api/client';
 import type { CreditEntry } from '../../api/types';
-import { Button, SelectField, TextField } from '../../components/Field';
+import { Button, SelectField, TextField, UtcDayRangeFields } from '../../components/Field';
 import { PagedTable } from '../../components/PagedTable';
 import { ProjectFilter } from '../../components/ProjectFilter';
 import { formatDateTime, utcDayEnd, utcDayStart } from '../../lib/dates';
@@ -81,17 +81,10 @@ export function CreditHistory() {
           value={draft.generationId}
           onChange={(e) => setDraft({ ...draft, generationId: e.target.value })}
         />
-        <TextField
-          label="From (UTC)"
-          type="date"
-          value={draft.from}
-          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-        />
-        <TextField
-          label="To (UTC, inclusive)"
-          type="date"
-          value={draft.to}
-          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+        <UtcDayRangeFields
+          from={draft.from}
+          to={draft.to}
+          onChange={(range) => setDraft({ ...draft, ...range })}
         />
         <div className="form-actions">
           <Button type="submit" variant="secondary">

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { query } from '../../api/client';
 import type { WalletEntry } from '../../api/types';
-import { Button, SelectField, TextField } from '../../components/Field';
+import { Button, SelectField, UtcDayRangeFields } from '../../components/Field';
 import { PagedTable } from '../../components/PagedTable';
 import { ProjectFilter } from '../../components/ProjectFilter';
 import { Money } from '../../components/ui';
@@ -85,17 +85,10 @@ export function WalletTransactions({ version = 0 }: { version?: number }) {
           value={draft.projectId}
           onChange={(projectId) => setDraft({ ...draft, projectId })}
         />
-        <TextField
-          label="From (UTC)"
-          type="date"
-          value={draft.from}
-          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-        />
-        <TextField
-          label="To (UTC, inclusive)"
-          type="date"
-          value={draft.to}
-          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+        <UtcDayRangeFields
+          from={draft.from}
+          to={draft.to}
+          onChange={(range) => setDraft({ ...draft, ...range })}
         />
         <div className="form-actions">
           <Button type="submit" variant="secondary">
