@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { listCreditEntries } from '../../credits/history';
 import type { Db } from '../../db/pool';
 import { creditsOf, identityOf } from '../auth';
-import { parseDateTime } from '../date-time';
+import { ledgerPageBody, ledgerPageOptions } from '../ledger-page';
 import { defineRoute, type ApiRoute } from '../route';
 import { closed, creditsSnapshotSchema, ENTRY_LIMIT_DEFAULT, int } from '../schemas';
 import { creditUsageSchema, historyPageSchema, historyQuery } from './credits.schemas';
@@ -67,18 +67,12 @@ export function creditRoutes({ db, clock = () => new Date() }: { db: Db; clock?:
       errors: [],
       handler: async (request) => {
         const { orgId } = identityOf(request);
-        // Ajv fills in the schema's default before the handler runs; the type cannot know it.
-        const { limit = ENTRY_LIMIT_DEFAULT, cursor, from, to, ...filter } = request.query;
-        const page = await listCreditEntries(db, orgId, {
-          filter: {
-            ...filter,
-            from: from === undefined ? undefined : parseDateTime(from),
-            to: to === undefined ? undefined : parseDateTime(to),
-          },
-          limit,
-          before: cursor === undefined ? undefined : Number(cursor),
-        });
-        return { data: page.data, nextCursor: page.next === null ? null : String(page.next) };
+        const page = await listCreditEntries(
+          db,
+          orgId,
+          ledgerPageOptions(request.query, ENTRY_LIMIT_DEFAULT),
+        );
+        return ledgerPageBody(page);
       },
     }),
     defineRoute({

@@ -18,6 +18,7 @@ import { spendSummary, spendWindow } from '../../wallet/spend-summary';
 import { auditedBy, requestActor } from '../audit-context';
 import { identityOf } from '../auth';
 import { parseDateTime } from '../date-time';
+import { ledgerPageBody, ledgerPageOptions } from '../ledger-page';
 import { requestHash, runIdempotent } from '../idempotency';
 import { defineRoute, type ApiRoute } from '../route';
 import { idempotencyHeaders } from '../schemas';
@@ -116,19 +117,13 @@ export function walletRoutes({
       errors: ['WALLET_NOT_AVAILABLE', 'UNKNOWN_PLATFORM'],
       handler: async (request) => {
         const { orgId } = identityOf(request);
-        // Ajv fills in the schema's default before the handler runs; the type cannot know it.
-        const { limit = ENTRY_LIMIT_DEFAULT, cursor, from, to, ...filter } = request.query;
         await getWallet(db, orgId);
-        const page = await listWalletEntries(db, orgId, {
-          filter: {
-            ...filter,
-            from: from === undefined ? undefined : parseDateTime(from),
-            to: to === undefined ? undefined : parseDateTime(to),
-          },
-          limit,
-          before: cursor === undefined ? undefined : Number(cursor),
-        });
-        return { data: page.data, nextCursor: page.next === null ? null : String(page.next) };
+        const page = await listWalletEntries(
+          db,
+          orgId,
+          ledgerPageOptions(request.query, ENTRY_LIMIT_DEFAULT),
+        );
+        return ledgerPageBody(page);
       },
     }),
     defineRoute({
