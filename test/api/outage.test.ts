@@ -76,6 +76,16 @@ describe('while PostgreSQL is down', () => {
     );
   });
 
+  it("answers the dashboard's sign-in, a session's requests and a sign-in link 503 as well", async () => {
+    const call = (method: string, path: string, opts = {}) => callApi(down.baseUrl, method, path, opts);
+    expectUnavailable(await call('POST', '/v1/dashboard/session', { json: { apiKey: org.apiKey } }));
+    // A well-formed session token: only the database can tell whether it is live.
+    const cookie = `lb_session=${'A'.repeat(43)}`;
+    expectUnavailable(await call('GET', '/v1/credits/usage', { headers: { cookie } }));
+    expectUnavailable(await call('GET', '/v1/projects', { headers: { cookie } }));
+    expectUnavailable(await call('GET', `/dashboard/sign-in?token=${'A'.repeat(43)}`));
+  });
+
   it('answers a signed Stripe webhook 503, so Stripe redelivers it', async () => {
     const payload = JSON.stringify({
       id: `evt_${randomUUID().replaceAll('-', '')}`,
